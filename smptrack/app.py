@@ -1,0 +1,172 @@
+"""The application factory: a list of small ``register_*`` steps."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from smptrack.config import Defaults
+from smptrack.extensions import csrf, db, login_manager, migrate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "SMPTRACK"
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` is applied last, after instance config and environment."""
+    instance_path = resolve_instance_path()
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    register_config(app, test_config)
+    register_secret_key(app)
+    register_database(app)
+    register_extensions(app)
+    register_login(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_templates(app)
+    register_commands(app)
+    return app
+
+
+def resolve_instance_path() -> Path:
+    """``SMPTRACK_INSTANCE_PATH``, else ``./instance``; created on first run."""
+    path = Path(os.environ.get(f"{ENV_PREFIX}_INSTANCE_PATH") or Path.cwd() / "instance")
+    path = path.resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    # SMPTRACK_SMTP_PORT=2525 becomes SMTP_PORT=2525; values are parsed as JSON when they can be.
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'smptrack.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        # pool_pre_ping is pointless for a file and costs a query per checkout.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    app.config["MAIL_FOLDER"] = app.config.get("MAIL_FOLDER") or str(
+        Path(app.instance_path) / "mail"
+    )
+    from datetime import timedelta
+
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(
+        days=int(app.config["REMEMBER_COOKIE_DURATION_DAYS"])
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` and ``postgresql://`` spellings; we drive psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def register_secret_key(app: Flask) -> None:
+    """Use the configured key, else one generated on first run into the instance folder.
+
+    The file is created owner-only (0600) with O_EXCL, so two processes starting together
+    cannot each write a different key.
+    """
+    if app.config.get("SECRET_KEY"):
+        return
+    key_path = Path(app.instance_path) / "secret_key"
+    if not key_path.exists():
+        try:
+            fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    app.config["SECRET_KEY"] = key_path.read_text().strip()
+
+
+def register_database(app: Flask) -> None:
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas(app))
+
+
+def _sqlite_pragmas(app: Flask):
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    def set_pragmas(dbapi_connection, connection_record) -> None:
+        cursor = dbapi_connection.cursor()
+        # Foreign keys are off by default in SQLite; without this ON DELETE rules are ignored.
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets the scheduler write while web requests read.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+
+    return set_pragmas
+
+
+def register_extensions(app: Flask) -> None:
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_login(app: Flask) -> None:
+    from smptrack.auth.loading import configure_login
+
+    configure_login(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from smptrack.account import bp as account_bp
+    from smptrack.admin import bp as admin_bp
+    from smptrack.api import bp as api_bp
+    from smptrack.auth import bp as auth_bp
+    from smptrack.clients import bp as clients_bp
+    from smptrack.home import bp as home_bp
+
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(clients_bp, url_prefix="/clients")
+    app.register_blueprint(account_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
+    csrf.exempt(api_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from smptrack.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_templates(app: Flask) -> None:
+    from smptrack.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from smptrack.cli import register_app_commands
+
+    register_app_commands(app)

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from smptrack.auth import bp
+from smptrack.auth.forms import (
+    AcceptInviteForm,
+    LinkInviteForm,
+    LoginForm,
+    LogoutForm,
+    NewPasswordForm,
+    ResetRequestForm,
+    SignUpForm,
+)
+from smptrack.extensions import db
+from smptrack.outgoing import external_url, send_templated
+from smptrack.services import accounts
+from smptrack.services.errors import NotFound, ServiceError
+from smptrack.web import safe_next, secret_key, utc_now
+
+
+def _home() -> str:
+    return url_for("home.index")
+
+
+def _apply_errors(form, exc: ServiceError) -> None:
+    """Show a service's field messages on the form, or the message as a flash."""
+    placed = False
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*list(field.errors), message]
+            placed = True
+    if not placed:
+        flash(exc.message, "error")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = SignUpForm()
+    if request.method == "GET":
+        form.time_zone.data = current_app.config["DEFAULT_TIME_ZONE"]
+        if request.args.get("role") in ("client", "practitioner"):
+            form.role.data = request.args["role"]
+    if form.validate_on_submit():
+        try:
+            user = accounts.sign_up(
+                email=form.email.data,
+                password=form.password.data,
+                role=form.role.data,
+                display_name=form.display_name.data,
+                time_zone=form.time_zone.data,
+                now=utc_now(),
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome to smptrack. Your account is ready.", "success")
+            return redirect(_home())
+    return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_home())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data, utc_now())
+        if user is None:
+            db.session.rollback()
+            # The same words whether the email is unknown or the password wrong.
+            flash("That email and password do not match an account.", "error")
+            return render_template("auth/login.html", form=form), 401
+        db.session.commit()
+        login_user(user, remember=bool(form.remember.data))
+        return redirect(safe_next(request.args.get("next"), _home()))
+    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.find_user_by_email(form.email.data)
+        if user is not None and user.active:
+            token = accounts.make_reset_token(user, secret_key())
+            send_templated(
+                user.email,
+                "Reset your smptrack password",
+                "password_reset",
+                user=user,
+                link=external_url("auth.reset_password", token=token),
+                hours=current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"],
+            )
+        # Same answer either way: this page must not tell who has an account.
+        flash(
+            "If an account uses that address, we have emailed it a link to set a new password.",
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"]) * 3600
+    try:
+        user = accounts.user_for_reset_token(token, secret_key(), max_age)
+    except NotFound as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("auth.reset_request"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(user, form.password.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("Your password is changed. Log in with it now.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    now = utc_now()
+    try:
+        invitation = accounts.invitation_for_token(token, secret_key(), now)
+    except NotFound as exc:
+        return render_template("auth/invite_invalid.html", message=exc.message), 404
+    if current_user.is_authenticated:
+        return _link_existing(invitation, token)
+    if accounts.find_user_by_email(invitation.email) is not None:
+        flash("You already have a login. Log in, then open the invitation link again.", "info")
+        return redirect(url_for("auth.login", next=url_for("auth.accept_invite", token=token)))
+    form = AcceptInviteForm()
+    if request.method == "GET":
+        form.time_zone.data = current_app.config["DEFAULT_TIME_ZONE"]
+    if form.validate_on_submit():
+        try:
+            user = accounts.accept_invitation(
+                invitation,
+                password=form.password.data,
+                display_name=form.display_name.data,
+                time_zone=form.time_zone.data,
+                now=now,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Your login is ready and linked to your record.", "success")
+            return redirect(url_for("account.me"))
+    return render_template("auth/accept_invite.html", form=form, invitation=invitation)
+
+
+def _link_existing(invitation, token: str):
+    form = LinkInviteForm()
+    if form.validate_on_submit():
+        try:
+            accounts.link_existing_login(invitation, current_user, utc_now())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash("Your practitioner's record is now linked to your login.", "success")
+            return redirect(url_for("account.me"))
+    return render_template("auth/link_invite.html", form=form, invitation=invitation, token=token)
+

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from smptrack.clients import bp
+from smptrack.clients.forms import ClientForm, InviteForm
+from smptrack.extensions import db
+from smptrack.outgoing import external_url, send_templated
+from smptrack.services import access, accounts, audit
+from smptrack.services import clients as client_service
+from smptrack.services.errors import ServiceError
+from smptrack.web import int_arg, remote_addr, role_required, secret_key, utc_now
+
+
+@bp.route("/")
+@role_required("practitioner")
+def index():
+    search = request.args.get("q", "")[:100]
+    sort = request.args.get("sort", "name")
+    if sort not in client_service.SORTS:
+        sort = "name"
+    page = client_service.list_clients(
+        current_user,
+        search=search,
+        sort=sort,
+        page=int_arg("page", 1),
+        per_page=int(current_app.config["PAGE_SIZE"]),
+    )
+    return render_template("clients/index.html", page=page, search=search, sort=sort)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("practitioner")
+def new():
+    form = ClientForm()
+    if request.method == "GET":
+        form.time_zone.data = current_user.time_zone or current_app.config["DEFAULT_TIME_ZONE"]
+    if form.validate_on_submit():
+        now = utc_now()
+        try:
+            client = client_service.create_client(
+                current_user,
+                display_name=form.display_name.data,
+                email=form.email.data,
+                time_zone=form.time_zone.data,
+                notes=form.notes.data or "",
+                now=now,
+            )
+            audit.record_event(
+                current_user,
+                "create",
+                client_id=client.id,
+                object_type="client",
+                object_id=client.id,
+                remote_addr=remote_addr(),
+                now=now,
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                if hasattr(form, name):
+                    getattr(form, name).errors = [message]
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(f"{client.display_name} is added.", "success")
+            return redirect(url_for("clients.show", client_id=client.id))
+    status = 422 if form.errors else 200
+    return render_template("clients/new.html", form=form), status
+
+
+@bp.route("/<int:client_id>")
+@role_required("practitioner", "client", "admin")
+def show(client_id: int):
+    client = access.get_client(current_user, client_id)
+    now = utc_now()
+    audit.record_event(
+        current_user,
+        "read",
+        client_id=client.id,
+        object_type="client",
+        object_id=client.id,
+        remote_addr=remote_addr(),
+        now=now,
+    )
+    db.session.commit()
+    invite_form = InviteForm(email=client.email) if access.may_manage_practice(
+        current_user, client
+    ) else None
+    events = (
+        audit.events_for_client(client.id)
+        if access.may_manage_practice(current_user, client)
+        else []
+    )
+    return render_template(
+        "clients/show.html", client=client, invite_form=invite_form, events=events
+    )
+
+
+@bp.route("/<int:client_id>/invite", methods=["POST"])
+@role_required("practitioner")
+def invite(client_id: int):
+    client = access.get_client(current_user, client_id)
+    access.require_practice_of(current_user, client)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("clients.show", client_id=client.id))
+    now = utc_now()
+    try:
+        invitation, token = accounts.invite_client(
+            client,
+            form.email.data,
+            current_user,
+            secret_key(),
+            now,
+            timedelta(hours=int(current_app.config["INVITE_MAX_AGE_HOURS"])),
+        )
+        audit.record_event(
+            current_user,
+            "invite",
+            client_id=client.id,
+            object_type="invitation",
+            object_id=invitation.id,
+            remote_addr=remote_addr(),
+            now=now,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("clients.show", client_id=client.id))
+    db.session.commit()
+    sent = send_templated(
+        invitation.email,
+        f"{current_user.display_name} invites you to smptrack",
+        "invite",
+        client=client,
+        practitioner=current_user,
+        link=external_url("auth.accept_invite", token=token),
+        hours=current_app.config["INVITE_MAX_AGE_HOURS"],
+    )
+    if sent:
+        flash(f"Invitation sent to {invitation.email}.", "success")
+    else:
+        flash("The invitation is saved but the email could not be sent. Try again later.", "error")
+    return redirect(url_for("clients.show", client_id=client.id))

@@ -1,0 +1,27 @@
+"""SQLAlchemy models: the nouns of DESIGN.md. No business rules here."""
+
+from smptrack.models.accounts import ApiToken, Invitation, User
+from smptrack.models.assessments import FadeAssessment
+from smptrack.models.audit import AuditEvent
+from smptrack.models.clients import Client
+from smptrack.models.exposure import SunExposure
+from smptrack.models.pigments import Pigment, PigmentLot
+from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHeartbeat
+from smptrack.models.treatments import Placement, TreatmentSession
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Client",
+    "FadeAssessment",
+    "Invitation",
+    "Pigment",
+    "PigmentLot",
+    "Placement",
+    "Reminder",
+    "ReminderPreference",
+    "SchedulerHeartbeat",
+    "SunExposure",
+    "TreatmentSession",
+    "User",
+]

@@ -1,0 +1,102 @@
+"""People who log in, their API tokens, and the invitations that link a client to a record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from smptrack.extensions import db
+from smptrack.models.types import UTCDateTime, one_of, utcnow
+from smptrack.models.vocabulary import ROLES
+
+
+class User(UserMixin, db.Model):
+    """A login. Emails are stored normalised (trimmed, lower case): the unique constraint plus
+    the lower-case check make uniqueness case-insensitive on every database."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        one_of("role", ROLES),
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    role: so.Mapped[str] = so.mapped_column(sa.String(20))
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    email_verified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    tokens: so.WriteOnlyMapped[ApiToken] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
+        return self.active
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == "practitioner"
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == "client"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the prefix lets a person
+    recognise it in a list."""
+
+    __tablename__ = "api_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    user: so.Mapped[User] = so.relationship(back_populates="tokens")
+
+
+class Invitation(db.Model):
+    """An emailed invitation for a client to claim the record a practitioner made.
+
+    The link carries a signed (id, nonce); only the nonce's hash is stored, and ``accepted_at``
+    makes the link single-use.
+    """
+
+    __tablename__ = "invitations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    client_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    nonce_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    invited_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    accepted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

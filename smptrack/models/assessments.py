@@ -1,0 +1,35 @@
+"""Fade assessments: observed density for one zone, which calibrate the projection."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from smptrack.extensions import db
+from smptrack.models.types import UTCDateTime, between, one_of, utcnow
+from smptrack.models.vocabulary import ASSESSOR_KINDS, ZONES
+
+
+class FadeAssessment(db.Model):
+    __tablename__ = "fade_assessments"
+    __table_args__ = (
+        one_of("zone", ZONES),
+        one_of("assessor_kind", ASSESSOR_KINDS),
+        between("density_pct", 0, 100),
+        sa.Index("ix_fade_assessments_client_date", "client_id", "assessed_on"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
+    assessed_on: so.Mapped[date] = so.mapped_column()
+    zone: so.Mapped[str] = so.mapped_column(sa.String(20))
+    density_pct: so.Mapped[float] = so.mapped_column()
+    assessor_kind: so.Mapped[str] = so.mapped_column(sa.String(24))
+    assessed_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    photo_path: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

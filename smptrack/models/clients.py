@@ -1,0 +1,95 @@
+"""The person being treated, with the facts the fade model needs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from smptrack.extensions import db
+from smptrack.models.types import UTCDateTime, between, one_of, utcnow
+from smptrack.models.vocabulary import (
+    GOALS,
+    HAIR_LENGTHS,
+    HATS,
+    LATITUDE_BANDS,
+    LIFESTYLES,
+    SEBUM,
+    SWIMMING,
+)
+
+if TYPE_CHECKING:
+    from smptrack.models.accounts import User
+
+
+class Client(db.Model):
+    """A client record: owned by at most one practitioner, linked to at most one client login.
+
+    ``next_touch_up_on`` and the window are materialised from the fade projection whenever an
+    input changes, so lists and reminders are indexed queries rather than recomputations.
+    """
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        between("fitzpatrick", 1, 6),
+        one_of("sebum", SEBUM),
+        one_of("swimming", SWIMMING),
+        one_of("goal", GOALS),
+        one_of("hair_length", HAIR_LENGTHS),
+        one_of("latitude_band", LATITUDE_BANDS),
+        one_of("lifestyle", LIFESTYLES),
+        one_of("usual_hat", HATS),
+        between("usual_hat_pct", 0, 100),
+        between("usual_sunscreen_spf", 1, 100),
+        between("usual_sunscreen_pct", 0, 100),
+        sa.Index("ix_clients_practitioner_name", "practitioner_id", "display_name"),
+        sa.Index("ix_clients_practitioner_touch_up", "practitioner_id", "next_touch_up_on"),
+        sa.Index("ix_clients_next_touch_up_on", "next_touch_up_on"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # RESTRICT: a practitioner with clients cannot be deleted by accident; hand the clients over
+    # or erase them first.
+    practitioner_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    # SET NULL: deleting a login leaves the treatment history with the practitioner.
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254), index=True)
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/London")
+
+    fitzpatrick: so.Mapped[int] = so.mapped_column(default=3)
+    sebum: so.Mapped[str] = so.mapped_column(sa.String(10), default="normal")
+    retinoid_or_peel_use: so.Mapped[bool] = so.mapped_column(default=False)
+    swimming: so.Mapped[str] = so.mapped_column(sa.String(24), default="occasionally")
+    goal: so.Mapped[str] = so.mapped_column(sa.String(20), default="shaved_look")
+    hair_length: so.Mapped[str] = so.mapped_column(sa.String(10), default="shaved")
+    latitude_band: so.Mapped[str] = so.mapped_column(sa.String(8), default="45_55")
+    lifestyle: so.Mapped[str] = so.mapped_column(sa.String(20), default="average")
+    usual_hat: so.Mapped[str] = so.mapped_column(sa.String(10), default="cap")
+    usual_hat_pct: so.Mapped[int] = so.mapped_column(default=25)
+    usual_sunscreen_spf: so.Mapped[int | None] = so.mapped_column()
+    usual_sunscreen_pct: so.Mapped[int] = so.mapped_column(default=0)
+    sun_log_complete: so.Mapped[bool] = so.mapped_column(default=False)
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    next_touch_up_on: so.Mapped[date | None] = so.mapped_column()
+    touch_up_earliest_on: so.Mapped[date | None] = so.mapped_column()
+    touch_up_latest_on: so.Mapped[date | None] = so.mapped_column()
+    projection_model_version: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+    practitioner: so.Mapped[User | None] = so.relationship(foreign_keys=[practitioner_id])
+    user: so.Mapped[User | None] = so.relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<Client {self.id}>"

@@ -1,0 +1,80 @@
+"""The access policy: the one place that decides who may see or change what.
+
+- A practitioner sees and changes the clients of their own practice, and their own catalogue.
+- A client sees and changes their own record only.
+- An admin manages users, and sees no client record.
+
+Views and API routes fetch owned rows only through the loaders here. A row that exists but
+belongs to someone else raises ``NotFound``, exactly as a row that does not exist, so that ids
+leak nothing. A role that may not use a feature at all raises ``Forbidden``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from smptrack.extensions import db
+from smptrack.models import Client, User
+from smptrack.services.errors import Forbidden, NotFound
+
+
+class Actor(Protocol):
+    id: int
+    role: str
+
+
+def visible_clients(actor: Actor) -> sa.Select[tuple[Client]]:
+    """A SELECT of the client records ``actor`` may see; extend it with filters and ordering."""
+    query = sa.select(Client)
+    if actor.role == "practitioner":
+        return query.where(Client.practitioner_id == actor.id)
+    if actor.role == "client":
+        return query.where(Client.user_id == actor.id)
+    return query.where(sa.false())
+
+
+def get_client(actor: Actor, client_id: int) -> Client:
+    """The client record ``client_id`` if ``actor`` may see it, else ``NotFound``."""
+    client = db.session.scalar(visible_clients(actor).where(Client.id == client_id))
+    if client is None:
+        raise NotFound("No such client.")
+    return client
+
+
+def own_client_record(actor: Actor) -> Client | None:
+    """A client login's own record (None for other roles, or a client not yet linked)."""
+    if actor.role != "client":
+        return None
+    return db.session.scalar(sa.select(Client).where(Client.user_id == actor.id))
+
+
+def require_practitioner(actor: Actor) -> None:
+    if actor.role != "practitioner":
+        raise Forbidden("Only a practitioner can do this.")
+
+
+def require_client(actor: Actor) -> None:
+    if actor.role != "client":
+        raise Forbidden("Only a client can do this.")
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.role != "admin":
+        raise Forbidden("Only an administrator can do this.")
+
+
+def may_manage_practice(actor: Actor, client: Client) -> bool:
+    """Practice-side actions on a visible record: invite the client, record for them, erase."""
+    return actor.role == "practitioner" and client.practitioner_id == actor.id
+
+
+def require_practice_of(actor: Actor, client: Client) -> None:
+    if not may_manage_practice(actor, client):
+        raise Forbidden("Only the client's practitioner can do this.")
+
+
+def listable_users(actor: Actor) -> sa.Select[tuple[User]]:
+    require_admin(actor)
+    return sa.select(User)

@@ -1,0 +1,364 @@
+"""Accounts: sign-up, authentication, password reset, client invitations and API tokens.
+
+Everything here flushes and never commits; the caller owns the transaction. Secrets (the app's
+secret key) and the clock are parameters, so the worker and the CLI can use these too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import available_timezones
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from smptrack.extensions import db
+from smptrack.models import ApiToken, Client, Invitation, User
+from smptrack.services.errors import Conflict, NotFound, ValidationFailed
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 1024
+RESET_SALT = "smptrack.password-reset"
+INVITE_SALT = "smptrack.invite"
+TOKEN_PREFIX = "smp_"
+
+# Verifying against this when no account exists keeps login time the same either way, so the
+# response time does not tell whether an email is registered.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-just-for-timing")
+
+
+def normalise_email(raw: str) -> str:
+    """Trimmed, lower-cased and syntax-checked; raises ``ValidationFailed`` with a clear message."""
+    candidate = (raw or "").strip()
+    try:
+        result = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(
+            "Enter a valid email address.", {"email": "Enter a valid email address."}
+        ) from exc
+    return result.normalized.lower()
+
+
+def check_password_rules(password: str, min_length: int = PASSWORD_MIN_LENGTH) -> None:
+    if len(password or "") < min_length:
+        message = f"Use at least {min_length} characters."
+        raise ValidationFailed(message, {"password": message})
+    if len(password) > PASSWORD_MAX_LENGTH:
+        message = f"Use at most {PASSWORD_MAX_LENGTH} characters."
+        raise ValidationFailed(message, {"password": message})
+
+
+def check_time_zone(name: str) -> str:
+    if name not in _time_zones():
+        message = "Choose a time zone from the list, for example Europe/London."
+        raise ValidationFailed(message, {"time_zone": message})
+    return name
+
+
+_ZONES: frozenset[str] | None = None
+
+
+def _time_zones() -> frozenset[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = frozenset(available_timezones())
+    return _ZONES
+
+
+def time_zone_choices() -> list[str]:
+    return sorted(_time_zones())
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def find_user_by_email(email: str) -> User | None:
+    try:
+        normalised = normalise_email(email)
+    except ValidationFailed:
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == normalised))
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    role: str,
+    display_name: str,
+    time_zone: str = "UTC",
+    min_password_length: int = PASSWORD_MIN_LENGTH,
+) -> User:
+    """A new login. Raises ``Conflict`` if the email is taken, ``ValidationFailed`` on bad input."""
+    if role not in ("client", "practitioner", "admin"):
+        raise ValidationFailed("Unknown role.", {"role": "Choose client, practitioner or admin."})
+    normalised = normalise_email(email)
+    check_password_rules(password, min_password_length)
+    check_time_zone(time_zone)
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 120:
+        raise ValidationFailed(
+            "Enter a name.", {"display_name": "Enter a name of at most 120 characters."}
+        )
+    if db.session.scalar(sa.select(User.id).where(User.email == normalised)) is not None:
+        raise Conflict("An account with this email already exists.", {"email": "Already in use."})
+    user = User(
+        email=normalised,
+        password_hash=hash_password(password),
+        role=role,
+        display_name=display_name,
+        time_zone=time_zone,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_up(
+    *, email: str, password: str, role: str, display_name: str, time_zone: str, now: datetime
+) -> User:
+    """Self-service sign-up. A client who signs up alone gets a record of their own."""
+    if role not in ("client", "practitioner"):
+        raise ValidationFailed("Choose practitioner or client.", {"role": "Choose one."})
+    user = create_user(
+        email=email, password=password, role=role, display_name=display_name, time_zone=time_zone
+    )
+    if role == "client":
+        db.session.add(
+            Client(
+                user_id=user.id,
+                display_name=user.display_name,
+                email=user.email,
+                time_zone=time_zone,
+            )
+        )
+        db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str, now: datetime) -> User | None:
+    """The active user with these credentials, else None. Same work whether or not they exist."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+
+
+# --- password reset ---------------------------------------------------------------------
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the token: once the password changes, every earlier reset link stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User, secret_key: str) -> str:
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    return serializer.dumps({"u": user.id, "f": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str, secret_key: str, max_age_seconds: int) -> User:
+    """The user a valid, unused, unexpired reset token names; else ``NotFound``."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age_seconds)
+    except SignatureExpired as exc:
+        raise NotFound("This reset link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise NotFound("This reset link is not valid. Ask for a new one.") from exc
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not hmac.compare_digest(str(data.get("f")), _password_fingerprint(user)):
+        raise NotFound("This reset link has already been used. Ask for a new one.")
+    return user
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def invite_client(
+    client: Client, email: str, invited_by: User, secret_key: str, now: datetime, max_age: timedelta
+) -> tuple[Invitation, str]:
+    """Create an invitation for ``client`` and return it with the signed token for the link.
+
+    The caller has checked, through the access policy, that ``invited_by`` runs this client's
+    practice. Earlier unaccepted invitations for the record stop working.
+    """
+    if client.user_id is not None:
+        raise Conflict("This client already has a login linked to the record.")
+    normalised = normalise_email(email)
+    taken = db.session.scalar(sa.select(User).where(User.email == normalised))
+    if taken is not None and taken.role != "client":
+        message = "This email belongs to a staff account; use the client's own address."
+        raise Conflict(message, {"email": message})
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.client_id == client.id, Invitation.accepted_at.is_(None))
+        .values(expires_at=now)
+    )
+    nonce = secrets.token_urlsafe(16)
+    invitation = Invitation(
+        client_id=client.id,
+        email=normalised,
+        nonce_hash=_sha256(nonce),
+        invited_by_id=invited_by.id,
+        created_at=now,
+        expires_at=now + max_age,
+    )
+    client.email = normalised
+    db.session.add(invitation)
+    db.session.flush()
+    token = URLSafeTimedSerializer(secret_key, salt=INVITE_SALT).dumps(
+        {"i": invitation.id, "n": nonce}
+    )
+    return invitation, token
+
+
+def invitation_for_token(token: str, secret_key: str, now: datetime) -> Invitation:
+    """The open invitation this token names; ``NotFound`` with a reason a person can act on."""
+    try:
+        data = URLSafeTimedSerializer(secret_key, salt=INVITE_SALT).loads(token)
+    except BadSignature as exc:
+        raise NotFound("This invitation link is not valid. Ask your practitioner for a new one.") from exc
+    if not isinstance(data, dict):
+        raise NotFound("This invitation link is not valid.")
+    invitation = db.session.get(Invitation, data.get("i"))
+    if invitation is None or not hmac.compare_digest(
+        invitation.nonce_hash, _sha256(str(data.get("n")))
+    ):
+        raise NotFound("This invitation link is not valid. Ask your practitioner for a new one.")
+    if invitation.accepted_at is not None:
+        raise NotFound("This invitation has already been used. Log in instead.")
+    if invitation.expires_at <= now:
+        raise NotFound("This invitation has expired. Ask your practitioner for a new one.")
+    return invitation
+
+
+def accept_invitation(
+    invitation: Invitation,
+    *,
+    password: str,
+    display_name: str,
+    time_zone: str,
+    now: datetime,
+) -> User:
+    """Create the client's login from an open invitation and link it to the record."""
+    client = db.session.get(Client, invitation.client_id)
+    if client is None or client.user_id is not None:
+        raise Conflict("This record already has a login. Log in instead.")
+    user = create_user(
+        email=invitation.email,
+        password=password,
+        role="client",
+        display_name=display_name or client.display_name,
+        time_zone=time_zone,
+    )
+    user.email_verified_at = now  # they received the link at this address
+    client.user_id = user.id
+    client.time_zone = time_zone
+    invitation.accepted_at = now
+    db.session.flush()
+    return user
+
+
+def link_existing_login(invitation: Invitation, user: User, now: datetime) -> Client:
+    """Link an existing client login (with no record yet) to the invited record."""
+    client = db.session.get(Client, invitation.client_id)
+    if client is None or client.user_id is not None:
+        raise Conflict("This record already has a login.")
+    if user.role != "client" or user.email != invitation.email:
+        raise Conflict("Log in with the address the invitation was sent to.")
+    existing = db.session.scalar(sa.select(Client.id).where(Client.user_id == user.id))
+    if existing is not None:
+        raise Conflict(
+            "Your login already has its own record. Ask your practitioner to invite another "
+            "address, or erase your own record first."
+        )
+    client.user_id = user.id
+    invitation.accepted_at = now
+    db.session.flush()
+    return client
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once; only its hash is stored
+
+
+def issue_api_token(user: User, name: str, now: datetime, max_age: timedelta) -> IssuedToken:
+    name = (name or "").strip() or "API token"
+    if len(name) > 80:
+        raise ValidationFailed("Name too long.", {"name": "Use at most 80 characters."})
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_sha256(secret),
+        prefix=secret[:10],
+        created_at=now,
+        expires_at=now + max_age,
+    )
+    db.session.add(token)
+    db.session.flush()
+    return IssuedToken(token=token, secret=secret)
+
+
+def user_for_api_token(secret: str, now: datetime) -> User | None:
+    """The active user a live token belongs to (recording its use), else None."""
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    token.last_used_at = now
+    return user
+
+
+def revoke_api_token(user: User, token_id: int, now: datetime) -> ApiToken:
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = now
+        db.session.flush()
+    return token
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
+        )
+    )

@@ -1,0 +1,106 @@
+"""Client records: create and list them within the access policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from smptrack.extensions import db
+from smptrack.models import Client
+from smptrack.services.access import Actor, require_practitioner, visible_clients
+from smptrack.services.accounts import check_time_zone, normalise_email
+from smptrack.services.errors import ValidationFailed
+
+SORTS = ("name", "touch_up")
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Client]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def create_client(
+    actor: Actor,
+    *,
+    display_name: str,
+    email: str | None,
+    time_zone: str,
+    notes: str = "",
+    now: datetime,
+) -> Client:
+    """A new record in ``actor``'s practice. The email is optional until an invitation."""
+    require_practitioner(actor)
+    fields: dict[str, str] = {}
+    display_name = (display_name or "").strip()
+    if not display_name or len(display_name) > 120:
+        fields["display_name"] = "Enter the client's name (at most 120 characters)."
+    normalised = None
+    if email and email.strip():
+        try:
+            normalised = normalise_email(email)
+        except ValidationFailed as exc:
+            fields.update(exc.fields)
+    try:
+        check_time_zone(time_zone)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if len(notes or "") > 5000:
+        fields["notes"] = "Keep notes under 5,000 characters."
+    if fields:
+        raise ValidationFailed("Please correct the highlighted fields.", fields)
+    client = Client(
+        practitioner_id=actor.id,
+        display_name=display_name,
+        email=normalised,
+        time_zone=time_zone,
+        notes=notes or "",
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(client)
+    db.session.flush()
+    return client
+
+
+def list_clients(
+    actor: Actor, *, search: str = "", sort: str = "name", page: int = 1, per_page: int = 25
+) -> Page:
+    """One page of the clients ``actor`` may see, searched by name or email."""
+    query = visible_clients(actor)
+    search = (search or "").strip()
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Client.display_name).like(pattern),
+                sa.func.lower(sa.func.coalesce(Client.email, "")).like(pattern),
+            )
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    if sort == "touch_up":
+        # Clients with no projection yet go last, not first.
+        query = query.order_by(
+            Client.next_touch_up_on.is_(None), Client.next_touch_up_on, Client.display_name
+        )
+    else:
+        query = query.order_by(sa.func.lower(Client.display_name), Client.id)
+    page = max(1, page)
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)

@@ -1,0 +1,47 @@
+"""Template filters: dates and times in the viewer's own time zone, labels for stored values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from smptrack.models.vocabulary import LATITUDE_BAND_LABELS, ZONE_LABELS
+
+
+def viewer_zone() -> ZoneInfo:
+    name = getattr(current_user, "time_zone", None) or current_app.config["DEFAULT_TIME_ZONE"]
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_datetime(value: datetime | None, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """A UTC moment shown in the viewer's zone, with the zone's abbreviation."""
+    if value is None:
+        return ""
+    local = value.astimezone(viewer_zone())
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def long_date(value: date | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def humanise(value: str | None) -> str:
+    return (value or "").replace("_", " ").capitalize()
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(local_datetime, "localtime")
+    app.add_template_filter(long_date, "longdate")
+    app.add_template_filter(humanise, "humanise")
+    app.add_template_filter(lambda z: ZONE_LABELS.get(z, humanise(z)), "zone_label")
+    app.add_template_filter(
+        lambda b: LATITUDE_BAND_LABELS.get(b, humanise(b)), "latitude_label"
+    )

@@ -1,0 +1,76 @@
+"""Helpers shared by the page and API blueprints (kept here so no blueprint imports another)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, jsonify, request
+from flask_login import current_user, login_required
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def utc_now() -> datetime:
+    """The request's clock; services take it as a parameter."""
+    return datetime.now(UTC)
+
+
+def remote_addr() -> str | None:
+    return request.remote_addr
+
+
+def json_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    """The one JSON error shape of the API: ``{"error": {"code", "message", "fields"}}``."""
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    return response
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default``.
+
+    Refuses anything with a scheme or host (``https://evil``, ``//evil``, ``/\\evil``), so a
+    crafted login link cannot send someone to another site after they log in.
+    """
+    if not target:
+        return default
+    target = target.strip()
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Log in first, then answer 403 to a role that may not use this page at all."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def int_arg(name: str, default: int, low: int = 1, high: int = 10_000) -> int:
+    """A bounded integer query argument; junk falls back to the default instead of a 500."""
+    try:
+        value = int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, low), high)
+
+
+def secret_key() -> str:
+    return current_app.config["SECRET_KEY"]
