@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from smptrack.models.vocabulary import LATITUDE_BAND_LABELS, ZONE_LABELS
@@ -37,7 +37,15 @@ def humanise(value: str | None) -> str:
     return (value or "").replace("_", " ").capitalize()
 
 
+def page_url(number: int) -> str:
+    """The current page's URL with its query kept and ``page`` set to ``number``."""
+    args = request.args.to_dict()
+    args["page"] = str(number)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.add_template_global(page_url)
     app.add_template_filter(local_datetime, "localtime")
     app.add_template_filter(long_date, "longdate")
     app.add_template_filter(humanise, "humanise")

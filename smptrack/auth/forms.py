@@ -4,16 +4,18 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from smptrack.forms import TimeZoneField
+from smptrack.forms import TimeZoneField, choice_list
 
 
 class SignUpForm(FlaskForm):
     role = RadioField(
         "I am",
-        choices=[
-            ("practitioner", "A practitioner: I keep my clients' records"),
-            ("client", "A client: I keep my own record"),
-        ],
+        choices=choice_list(
+            [
+                ("practitioner", "A practitioner: I keep my clients' records"),
+                ("client", "A client: I keep my own record"),
+            ]
+        ),
         default="practitioner",
         validators=[DataRequired()],
     )

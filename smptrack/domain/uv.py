@@ -225,9 +225,19 @@ _HAT_TRANSMISSION = {
     for zone in ZONES
 }
 _HAIR_TRANSMISSION = {hair: constant(f"hair.{hair}") for hair in HAIR_LENGTHS}
-_MELANIN_TRANSMISSION = {fitzpatrick: constant(f"melanin.{fitzpatrick}") for fitzpatrick in range(1, 7)}
+_MELANIN_TRANSMISSION = {
+    fitzpatrick: constant(f"melanin.{fitzpatrick}") for fitzpatrick in range(1, 7)
+}
 _AMBIENT_SED_PER_YEAR = {band: constant(f"ambient_sed_per_year.{band}") for band in LATITUDE_BANDS}
-_OUTDOOR_FRACTION = {lifestyle: constant(f"outdoor_fraction.{lifestyle}") for lifestyle in LIFESTYLES}
+_OUTDOOR_FRACTION = {
+    lifestyle: constant(f"outdoor_fraction.{lifestyle}") for lifestyle in LIFESTYLES
+}
+_SED_PER_UVI_HOUR = constant("sed_per_uvi_hour")
+_UVI_AVERAGE_PER_MAX_MIDDAY = constant("uvi_average_per_max_midday")
+_UVI_AVERAGE_PER_MAX_OTHER = constant("uvi_average_per_max_other")
+_MIDDAY_START_MINUTES = constant("midday_start_minutes")
+_MIDDAY_END_MINUTES = constant("midday_end_minutes")
+_PROTECTION_MINUTES = constant("sunscreen_protection_minutes")
 _MINUTES_PER_DAY = 24 * 60
 
 
@@ -331,18 +341,16 @@ def uv_index_average(exposure: Exposure) -> float:
     if exposure.uv_index_kind == "average":
         return exposure.uv_index
     if _overlaps_midday(exposure):
-        return constant("uvi_average_per_max_midday") * exposure.uv_index
-    return constant("uvi_average_per_max_other") * exposure.uv_index
+        return _UVI_AVERAGE_PER_MAX_MIDDAY * exposure.uv_index
+    return _UVI_AVERAGE_PER_MAX_OTHER * exposure.uv_index
 
 
 def _overlaps_midday(exposure: Exposure) -> bool:
     start = _minutes(exposure.start)
     end = start + exposure.duration_minutes
-    midday_start = constant("midday_start_minutes")
-    midday_end = constant("midday_end_minutes")
     # A window that runs past midnight may reach the next day's midday (a 24 h window can).
     return any(
-        start < midday_end + day_offset and end > midday_start + day_offset
+        start < _MIDDAY_END_MINUTES + day_offset and end > _MIDDAY_START_MINUTES + day_offset
         for day_offset in (0, _MINUTES_PER_DAY)
     )
 
@@ -350,7 +358,7 @@ def _overlaps_midday(exposure: Exposure) -> bool:
 def ambient_sed(exposure: Exposure) -> float:
     """Ambient erythemal dose in SED: 0.9 * UVI_avg * hours."""
     hours = exposure.duration_minutes / 60
-    return constant("sed_per_uvi_hour") * uv_index_average(exposure) * hours
+    return _SED_PER_UVI_HOUR * uv_index_average(exposure) * hours
 
 
 def spf_effective(spf: float, generous: bool = False) -> float:
@@ -372,8 +380,10 @@ def protected_minutes(exposure: Exposure) -> float:
         return 0.0
     start = _minutes(exposure.start)
     end = start + exposure.duration_minutes
-    applied = start if exposure.sunscreen_applied_at is None else _minutes(exposure.sunscreen_applied_at)
-    protected_until = applied + constant("sunscreen_protection_minutes")
+    applied = (
+        start if exposure.sunscreen_applied_at is None else _minutes(exposure.sunscreen_applied_at)
+    )
+    protected_until = applied + _PROTECTION_MINUTES
     if exposure.swimming:
         if exposure.swam_at is None:
             return 0.0
@@ -427,7 +437,9 @@ def habit_hat_transmission(zone: str, habits: Habits) -> float:
     require_choice("zone", zone, ZONES)
     by_hat = _HAT_TRANSMISSION[zone]
     bare = 1.0 - habits.hat_fraction
-    return bare + habits.cap_fraction * by_hat["cap"] + habits.wide_brim_fraction * by_hat["wide_brim"]
+    return (
+        bare + habits.cap_fraction * by_hat["cap"] + habits.wide_brim_fraction * by_hat["wide_brim"]
+    )
 
 
 def habit_sunscreen_transmission(habits: Habits) -> float:
@@ -475,7 +487,9 @@ def daily_imputed_effective_sed(
     hair_length: str,
 ) -> float:
     """Effective SED for one unlogged day: the annual imputation / 365.25."""
-    annual = annual_imputed_effective_sed(zone, fitzpatrick, latitude_band, lifestyle, habits, hair_length)
+    annual = annual_imputed_effective_sed(
+        zone, fitzpatrick, latitude_band, lifestyle, habits, hair_length
+    )
     return annual / constant("days_per_year")
 
 

@@ -26,7 +26,7 @@ PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 1024
 RESET_SALT = "smptrack.password-reset"
 INVITE_SALT = "smptrack.invite"
-TOKEN_PREFIX = "smp_"
+TOKEN_PREFIX = "smp_"  # noqa: S105 - a public marker, not a secret
 
 # Verifying against this when no account exists keeps login time the same either way, so the
 # response time does not tell whether an email is registered.

@@ -1,0 +1,876 @@
+"""The fade projection: sessions, sun log and fade assessments to a touch-up window per zone.
+
+Implements FADE-MODEL.md §1, §2, §4-§7. Standard library only; constants come from the one table
+in ``uv.CONSTANTS``; time is the ``as_of`` parameter, never the clock.
+
+    Lambda_z(t) = k_bio * F_bio * t + k_uv * H_eff_z(t)      (t in years since the zone's baseline)
+    D_z(t)      = exp(-m * Lambda_z(t))                       (m = e^theta, one per client)
+
+Interpretations of the spec, in one place:
+
+- ``as_of`` is the start of that day: the sun dose counts whole days before it; sessions and
+  ratings dated after it are ignored, as are exposures on or after it.
+- A zone's *course* is the sessions treating it since (and including) its latest ``touch_up``
+  session, or since its first session if it never had one. Any kind of session (build-up,
+  correction, scar) joins the running course; each ``touch_up`` starts a new one, so the follow-up
+  visit of a touch-up course should be recorded as ``build_up``. The baseline is the latest session
+  treating the zone + 28 days. A touch-up resets only the zones it treats; theta (the client's
+  posterior) is shared by all zones and all courses.
+- F_bio per zone: placement factors (depth, dilution, pigment) are averaged over the course's
+  placements of that zone, as the healed result mixes what each visit deposited; scar tissue
+  applies if any placement of the zone was ever flagged (the skin stays scarred); an unrecorded
+  pigment counts as carbon SMP pigment; ``mixed`` pigment counts as iron oxide (see the table).
+- Prior sigma: the largest of 0.30, 0.35 (no sun log entry on or before ``as_of``) and
+  sqrt(0.30^2 + 0.15^2) (scar tissue in any treated zone), as "the largest that applies" reads.
+- Ratings: the healing phase is the 28 days after a session treating the rated zone. A rating
+  informs theta through the course it was made in (its own baseline and F_bio); review flags and
+  the due-now override look only at the current course's ratings. D0 = 1 always: a rating made
+  at or after the baseline enters the likelihood like any other.
+- Unlogged days: imputed unless the log is declared complete; a complete log covers the days from
+  its first entry on, and days before that entry are imputed.
+- Future dose: the trailing 365 days before ``as_of`` (logged days, plus imputed unlogged days as
+  above), scaled to 365.25 days, when at least one of those days is logged; else the imputation.
+- Quantiles of t* are read off the posterior of theta: t*(theta) is non-increasing, so the P10
+  date is t* at theta's P90 (exact, and one pass over the grid serves every zone).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import accumulate
+from statistics import fmean
+from typing import Literal, get_args
+
+from smptrack.domain import uv
+from smptrack.domain.uv import constant
+
+MODEL_VERSION = "smptrack-fade-1.0 (FADE-MODEL.md)"
+
+SessionKind = Literal["initial", "build_up", "touch_up", "correction", "scar"]
+Depth = Literal["shallow", "correct", "too_deep"]
+Dilution = Literal["standard", "light"]
+PigmentBase = Literal["carbon", "iron_oxide", "mixed"]
+Sebum = Literal["normal", "oily", "dry"]
+Assessor = Literal["practitioner_in_person", "practitioner_photo", "client_self"]
+
+SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
+DEPTHS: tuple[str, ...] = get_args(Depth)
+DILUTIONS: tuple[str, ...] = get_args(Dilution)
+PIGMENT_BASES: tuple[str, ...] = get_args(PigmentBase)
+SEBUM_TYPES: tuple[str, ...] = get_args(Sebum)
+ASSESSORS: tuple[str, ...] = get_args(Assessor)
+PRACTITIONER_ASSESSORS = ("practitioner_in_person", "practitioner_photo")
+
+DEFAULT_THRESHOLD_DENSITY: float = constant("touch_up_threshold_density")
+
+_DAYS_PER_YEAR = constant("days_per_year")
+_K_BIO = constant("k_bio_per_year")
+_K_UV = constant("k_uv_per_effective_sed")
+_HEALING = timedelta(days=constant("healing_phase_days"))
+_BASELINE_DELAY = timedelta(days=constant("healed_baseline_days"))
+_TRAILING_DAYS = 365
+
+
+# --- Inputs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientFactors:
+    """What the model needs to know about the client; validated on construction (ValueError)."""
+
+    fitzpatrick: int
+    latitude_band: uv.LatitudeBand
+    lifestyle: uv.Lifestyle
+    sebum: Sebum = "normal"
+    retinoids: bool = False
+    swims_twice_weekly_or_more: bool = False
+    habits: uv.Habits = field(default_factory=uv.Habits)
+    usual_hair_length: uv.HairLength = "shaved"
+    sun_log_complete: bool = False
+
+    def __post_init__(self) -> None:
+        uv.require_fitzpatrick(self.fitzpatrick)
+        uv.require_choice("latitude_band", self.latitude_band, uv.LATITUDE_BANDS)
+        uv.require_choice("lifestyle", self.lifestyle, uv.LIFESTYLES)
+        uv.require_choice("sebum", self.sebum, SEBUM_TYPES)
+        uv.require_choice("usual_hair_length", self.usual_hair_length, uv.HAIR_LENGTHS)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One zone worked in one session. ``pigment_base`` None means not recorded."""
+
+    zone: uv.Zone
+    depth: Depth = "correct"
+    scar_tissue: bool = False
+    dilution: Dilution = "standard"
+    pigment_base: PigmentBase | None = None
+
+    def __post_init__(self) -> None:
+        uv.require_choice("zone", self.zone, uv.ZONES)
+        uv.require_choice("depth", self.depth, DEPTHS)
+        uv.require_choice("dilution", self.dilution, DILUTIONS)
+        if self.pigment_base is not None:
+            uv.require_choice("pigment_base", self.pigment_base, PIGMENT_BASES)
+
+
+@dataclass(frozen=True)
+class TreatmentSession:
+    """A treatment session and the zones it worked (``placements``, stored as a tuple)."""
+
+    day: date
+    kind: SessionKind
+    placements: tuple[Placement, ...]
+
+    def __post_init__(self) -> None:
+        uv.require_choice("kind", self.kind, SESSION_KINDS)
+        object.__setattr__(self, "placements", tuple(self.placements))
+
+    def treats(self, zone: str) -> bool:
+        return any(placement.zone == zone for placement in self.placements)
+
+
+@dataclass(frozen=True)
+class FadeAssessment:
+    """A dated density rating of one zone, relative to the healed result (0..1)."""
+
+    day: date
+    zone: uv.Zone
+    density: float
+    assessor: Assessor
+
+    def __post_init__(self) -> None:
+        uv.require_choice("zone", self.zone, uv.ZONES)
+        uv.require_range("density", self.density, 0, 1)
+        uv.require_choice("assessor", self.assessor, ASSESSORS)
+
+
+# --- Outputs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TouchUpWindow:
+    """When density crosses the threshold: posterior P10, P50 and P90, as dates and as years
+    since the zone's baseline. Never before ``as_of``."""
+
+    earliest: date
+    most_likely: date
+    latest: date
+    earliest_years: float
+    most_likely_years: float
+    latest_years: float
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Density on a date: the posterior median and the 80 % band (P10 is the faded side)."""
+
+    day: date
+    years: float
+    density: float
+    density_p10: float
+    density_p90: float
+
+
+@dataclass(frozen=True)
+class ZoneReminders:
+    """FADE-MODEL §7 dates for one zone; the reminder planner turns them into messages."""
+
+    healed_check_on: date
+    self_check_from: date
+    practitioner_assessment_on: date
+    book_touch_up_on: date
+
+
+@dataclass(frozen=True)
+class ZoneProjection:
+    """The projection of one treated zone as of ``Projection.as_of``.
+
+    ``rate_per_year`` is k_bio*F_bio + k_uv*h at m = 1 with the future annual dose h
+    (``annual_effective_sed``). ``due_now`` is the override or P(due now) >= 0.5.
+    """
+
+    zone: str
+    baseline: date
+    course_sessions: int
+    f_bio: float
+    annual_effective_sed: float
+    rate_per_year: float
+    density_now: float
+    window: TouchUpWindow
+    p_due_now: float
+    due_now_override: bool
+    due_now: bool
+    ignored_healing_ratings: tuple[FadeAssessment, ...]
+    review_reasons: tuple[str, ...]
+    advisory_reasons: tuple[str, ...]
+    curve: tuple[CurvePoint, ...]
+    reminders: ZoneReminders
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_reasons)
+
+    @property
+    def blur_colour_advisory(self) -> bool:
+        return bool(self.advisory_reasons)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Every treated zone (in ``uv.ZONES`` order) and the client's next touch-up.
+
+    ``next_touch_up_on`` is the earliest zone's most likely date (``as_of`` for a zone whose
+    override fired); None when nothing has been treated. ``rate_multiplier`` is m = e^theta at the
+    posterior's P10, P50 and P90. Every date is an estimate, not a guarantee.
+    """
+
+    model_version: str
+    as_of: date
+    threshold_density: float
+    prior_sigma: float
+    rate_multiplier: tuple[float, float, float]
+    zones: Mapping[str, ZoneProjection]
+    next_touch_up_on: date | None
+    next_touch_up_zone: str | None
+    book_touch_up_on: date | None
+    assumptions: tuple[str, ...]
+
+
+# --- F_bio and the prior ------------------------------------------------------------------------
+
+
+def f_bio(
+    client: ClientFactors,
+    course_placements: Sequence[Placement],
+    course_sessions: int,
+    scar_tissue: bool,
+) -> float:
+    """The product of the FADE-MODEL §4 multipliers for one zone's course, clamped to [0.5, 2.5].
+
+    ``course_placements`` are that zone's placements in the course (at least one); placement
+    factors are averaged over them. Raises ValueError if there are none.
+    """
+    if not course_placements or course_sessions < 1:
+        raise ValueError("f_bio needs at least one session and one placement in the course")
+    sessions_key = str(course_sessions) if course_sessions < 4 else "4_or_more"
+    product = (
+        fmean(constant(f"depth.{p.depth}") for p in course_placements)
+        * fmean(constant(f"dilution.{p.dilution}") for p in course_placements)
+        * fmean(constant(f"pigment.{p.pigment_base or 'carbon'}") for p in course_placements)
+        * constant(f"course_sessions.{sessions_key}")
+        * (constant("scar_tissue") if scar_tissue else 1.0)
+        * constant(f"sebum.{client.sebum}")
+        * (constant("retinoids") if client.retinoids else 1.0)
+        * (constant("swimming") if client.swims_twice_weekly_or_more else 1.0)
+    )
+    return min(constant("f_bio_max"), max(constant("f_bio_min"), product))
+
+
+def prior_sigma(has_sun_log: bool, scar_tissue: bool) -> float:
+    """SD of the prior on theta = ln m: the largest that applies (FADE-MODEL §6)."""
+    base = constant("prior_sigma")
+    candidates = [base]
+    if not has_sun_log:
+        candidates.append(constant("prior_sigma_no_sun_log"))
+    if scar_tissue:
+        candidates.append(math.hypot(base, constant("prior_sigma_scar_extra")))
+    return max(candidates)
+
+
+# --- The projection -----------------------------------------------------------------------------
+
+
+def project(
+    client: ClientFactors,
+    sessions: Sequence[TreatmentSession],
+    exposures: Sequence[uv.Exposure],
+    assessments: Sequence[FadeAssessment],
+    *,
+    as_of: date,
+    threshold_density: float = DEFAULT_THRESHOLD_DENSITY,
+    colour_shift_zones: Collection[str] = (),
+    sigma: float | None = None,
+    curve_years: int = 8,
+) -> Projection:
+    """Project every treated zone of one client as of the start of ``as_of``.
+
+    ``exposures`` is the client's raw sun log (priced here, once per exposure);
+    ``colour_shift_zones`` are zones with a recorded blowout or blue/grey shift. ``sigma``
+    overrides the prior SD of theta (for refits and check cases); by default it follows
+    ``prior_sigma``. The curve covers at least ``curve_years`` from each baseline and reaches
+    past the latest window date. Pure: reads no clock, changes nothing. Raises ValueError on a
+    threshold outside (0, 1), an unknown zone in ``colour_shift_zones``, a sigma <= 0 or
+    curve_years < 1.
+    """
+    uv.require_range("threshold_density", threshold_density, 1e-9, 1 - 1e-9)
+    for zone in colour_shift_zones:
+        uv.require_choice("colour_shift_zones item", zone, uv.ZONES)
+    if sigma is not None and not sigma > 0:
+        raise ValueError(f"sigma must be positive; got {sigma!r}")
+    if curve_years < 1:
+        raise ValueError(f"curve_years must be at least 1; got {curve_years!r}")
+
+    past_sessions = [s for s in sessions if s.day <= as_of]
+    treated = _sessions_by_zone(past_sessions)
+    has_sun_log = any(e.day <= as_of for e in exposures)
+    scar_anywhere = any(p.scar_tissue for s in past_sessions for p in s.placements)
+    sigma = prior_sigma(has_sun_log, scar_anywhere) if sigma is None else sigma
+    if not treated:
+        return _empty_projection(as_of, threshold_density, sigma)
+
+    first_session_day = min(s.day for s in past_sessions)
+    ledger = _DoseLedger(
+        client, exposures, min(first_session_day, as_of - timedelta(_TRAILING_DAYS)), as_of
+    )
+    readings = _read_assessments(client, treated, ledger, assessments, as_of)
+    posterior = _Posterior(
+        sigma, [(r.lambda_value, r.assessment.density, r.sd) for r in readings.used]
+    )
+    zones = {
+        zone: _project_zone(
+            zone,
+            client,
+            treated[zone],
+            ledger,
+            posterior,
+            readings,
+            as_of=as_of,
+            threshold_density=threshold_density,
+            colour_shift=zone in colour_shift_zones,
+            curve_years=curve_years,
+        )
+        for zone in uv.ZONES
+        if zone in treated
+    }
+    next_zone = min(zones, key=lambda z: _next_touch_up(zones[z], as_of))
+    return Projection(
+        model_version=MODEL_VERSION,
+        as_of=as_of,
+        threshold_density=threshold_density,
+        prior_sigma=sigma,
+        rate_multiplier=tuple(math.exp(posterior.quantile(q)) for q in (0.1, 0.5, 0.9)),
+        zones=zones,
+        next_touch_up_on=_next_touch_up(zones[next_zone], as_of),
+        next_touch_up_zone=next_zone,
+        book_touch_up_on=min(z.reminders.book_touch_up_on for z in zones.values()),
+        assumptions=_assumptions(
+            client, zones, ledger, readings, has_sun_log, scar_anywhere, sigma, sessions, as_of
+        ),
+    )
+
+
+def _next_touch_up(zone: ZoneProjection, as_of: date) -> date:
+    return as_of if zone.due_now_override else zone.window.most_likely
+
+
+def _empty_projection(as_of: date, threshold_density: float, sigma: float) -> Projection:
+    return Projection(
+        model_version=MODEL_VERSION,
+        as_of=as_of,
+        threshold_density=threshold_density,
+        prior_sigma=sigma,
+        rate_multiplier=(1.0, 1.0, 1.0),
+        zones={},
+        next_touch_up_on=None,
+        next_touch_up_zone=None,
+        book_touch_up_on=None,
+        assumptions=("No treated zone yet: nothing to project.",),
+    )
+
+
+# --- Courses ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Course:
+    """The sessions of one zone's course up to one of its sessions, and what F_bio needs."""
+
+    zone: str
+    sessions: tuple[TreatmentSession, ...]
+    scar_tissue: bool
+    touch_ups: int
+    too_deep: bool
+
+    @property
+    def baseline(self) -> date:
+        return self.sessions[-1].day + _BASELINE_DELAY
+
+    @property
+    def placements(self) -> list[Placement]:
+        return [p for s in self.sessions for p in s.placements if p.zone == self.zone]
+
+    def f_bio(self, client: ClientFactors) -> float:
+        return f_bio(client, self.placements, len(self.sessions), self.scar_tissue)
+
+
+def _sessions_by_zone(sessions: Sequence[TreatmentSession]) -> dict[str, list[TreatmentSession]]:
+    """Sessions treating each zone, oldest first (same-day sessions keep their input order)."""
+    by_zone: dict[str, list[TreatmentSession]] = {}
+    for treatment in sorted(sessions, key=lambda s: s.day):
+        for zone in dict.fromkeys(p.zone for p in treatment.placements):
+            by_zone.setdefault(zone, []).append(treatment)
+    return by_zone
+
+
+def _course(zone: str, treated: Sequence[TreatmentSession], last_index: int) -> _Course:
+    """The course in effect for ``zone`` right after ``treated[last_index]``."""
+    first = last_index
+    while first > 0 and treated[first].kind != "touch_up":
+        first -= 1
+    history = treated[: last_index + 1]
+    zone_placements = [p for s in history for p in s.placements if p.zone == zone]
+    return _Course(
+        zone=zone,
+        sessions=tuple(treated[first : last_index + 1]),
+        scar_tissue=any(p.scar_tissue for p in zone_placements),
+        touch_ups=sum(1 for s in history if s.kind == "touch_up"),
+        too_deep=any(p.depth == "too_deep" for p in zone_placements),
+    )
+
+
+# --- Sun dose -----------------------------------------------------------------------------------
+
+
+class _DoseLedger:
+    """Cumulative effective SED per zone over the days [start, as_of), O(1) per interval.
+
+    Each exposure is priced once without its zone (``uv.skin_sed``) and summed per day and hat;
+    a zone's dose is then ER_z * T_hat_z per hat over prefix sums, plus the zone's imputed daily
+    dose times the number of imputed days in the interval.
+    """
+
+    def __init__(
+        self, client: ClientFactors, exposures: Sequence[uv.Exposure], start: date, as_of: date
+    ):
+        self.client = client
+        self.start = start
+        self.as_of = as_of
+        days = (as_of - start).days
+        skin_by_hat = {hat: [0.0] * days for hat in uv.HATS}
+        logged = [False] * days
+        entry_days = [e.day for e in exposures if e.day < as_of]
+        self.first_entry = min(entry_days, default=None)
+        for exposure in exposures:
+            index = (exposure.day - start).days
+            if 0 <= index < days:
+                skin_by_hat[exposure.hat][index] += uv.skin_sed(exposure, client.fitzpatrick)
+                logged[index] = True
+        self.covered_from = self.first_entry if client.sun_log_complete else None
+        covered_index = days if self.covered_from is None else (self.covered_from - start).days
+        self.imputed = [not logged[i] and i < covered_index for i in range(days)]
+        self._skin_cumulative = {hat: [0.0, *accumulate(v)] for hat, v in skin_by_hat.items()}
+        self._imputed_cumulative = [0, *accumulate(self.imputed)]
+        self._logged_cumulative = [0, *accumulate(logged)]
+        self._daily_imputed: dict[str, float] = {}
+
+    def daily_imputed(self, zone: str) -> float:
+        if zone not in self._daily_imputed:
+            c = self.client
+            self._daily_imputed[zone] = uv.daily_imputed_effective_sed(
+                zone, c.fitzpatrick, c.latitude_band, c.lifestyle, c.habits, c.usual_hair_length
+            )
+        return self._daily_imputed[zone]
+
+    def _index(self, day: date) -> int:
+        return min(max((day - self.start).days, 0), len(self.imputed))
+
+    def sed(self, zone: str, begin: date, end: date) -> float:
+        """Effective SED at ``zone`` over the days [begin, end), clipped to the ledger."""
+        a, b = self._index(begin), self._index(end)
+        if b <= a:
+            return 0.0
+        logged = sum(
+            uv.zone_transmission(zone, hat) * (cumulative[b] - cumulative[a])
+            for hat, cumulative in self._skin_cumulative.items()
+        )
+        imputed_days = self._imputed_cumulative[b] - self._imputed_cumulative[a]
+        return logged + imputed_days * self.daily_imputed(zone)
+
+    def trailing_start(self) -> date:
+        return self.as_of - timedelta(days=_TRAILING_DAYS)
+
+    def trailing_is_logged(self) -> bool:
+        a, b = self._index(self.trailing_start()), self._index(self.as_of)
+        return self._logged_cumulative[b] > self._logged_cumulative[a]
+
+    def annual_future_sed(self, zone: str) -> float:
+        """Expected effective SED per year from now: the trailing 365 days if any is logged."""
+        if self.trailing_is_logged():
+            per_day = self.sed(zone, self.trailing_start(), self.as_of) / _TRAILING_DAYS
+        else:
+            per_day = self.daily_imputed(zone)
+        return per_day * _DAYS_PER_YEAR
+
+    def imputed_days_by_year(self, begin: date) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for index in range(self._index(begin), len(self.imputed)):
+            if self.imputed[index]:
+                year = (self.start + timedelta(days=index)).year
+                counts[year] = counts.get(year, 0) + 1
+        return counts
+
+
+# --- Assessments --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reading:
+    assessment: FadeAssessment
+    baseline: date
+    years: float
+    lambda_value: float
+    sd: float
+    current_course: bool
+
+
+@dataclass
+class _Readings:
+    used: list[_Reading]
+    healing: dict[str, list[FadeAssessment]]
+    untreated: list[FadeAssessment]
+    future: list[FadeAssessment]
+
+
+def _read_assessments(
+    client: ClientFactors,
+    treated: Mapping[str, list[TreatmentSession]],
+    ledger: _DoseLedger,
+    assessments: Sequence[FadeAssessment],
+    as_of: date,
+) -> _Readings:
+    """Sort ratings into used (with their Lambda), healing phase, untreated zone and future."""
+    readings = _Readings(used=[], healing={}, untreated=[], future=[])
+    for assessment in sorted(assessments, key=lambda a: a.day):
+        zone_sessions = treated.get(assessment.zone, [])
+        last_index = bisect_right([s.day for s in zone_sessions], assessment.day) - 1
+        if assessment.day > as_of:
+            readings.future.append(assessment)
+        elif last_index < 0:
+            readings.untreated.append(assessment)
+        elif assessment.day < zone_sessions[last_index].day + _HEALING:
+            readings.healing.setdefault(assessment.zone, []).append(assessment)
+        else:
+            course = _course(assessment.zone, zone_sessions, last_index)
+            years = (assessment.day - course.baseline).days / _DAYS_PER_YEAR
+            lambda_value = _K_BIO * course.f_bio(client) * years + _K_UV * ledger.sed(
+                assessment.zone, course.baseline, assessment.day
+            )
+            readings.used.append(
+                _Reading(
+                    assessment=assessment,
+                    baseline=course.baseline,
+                    years=years,
+                    lambda_value=lambda_value,
+                    sd=constant(f"rating_sd.{assessment.assessor}"),
+                    current_course=last_index == len(zone_sessions) - 1,
+                )
+            )
+    return readings
+
+
+# --- Posterior on theta = ln m ------------------------------------------------------------------
+
+_THETA_MIN = constant("theta_grid_min")
+_THETA_STEP = constant("theta_grid_step")
+_THETA_COUNT = round((constant("theta_grid_max") - _THETA_MIN) / _THETA_STEP) + 1
+_THETA = tuple(_THETA_MIN + i * _THETA_STEP for i in range(_THETA_COUNT))
+_M = tuple(math.exp(theta) for theta in _THETA)
+_MINUS_M = tuple(-m for m in _M)
+
+
+class _Posterior:
+    """Exact posterior of theta on the grid [-3, 3] step 0.001 (FADE-MODEL §6).
+
+    Each grid point's mass is spread evenly over its cell, so the CDF is piecewise linear and
+    quantiles do not jump by whole grid steps.
+    """
+
+    def __init__(self, sigma: float, observations: Sequence[tuple[float, float, float]]):
+        half_precision = 1.0 / (2.0 * sigma * sigma)
+        log_density = [-half_precision * theta * theta for theta in _THETA]
+        exp = math.exp  # a local name: this loop runs 6,001 times per rating
+        for lambda_value, density, sd in observations:
+            weight = 1.0 / (2.0 * sd * sd)
+            log_density = [
+                log_p - weight * (density - exp(minus_m * lambda_value)) ** 2
+                for log_p, minus_m in zip(log_density, _MINUS_M, strict=True)
+            ]
+        top = max(log_density)
+        self._mass = [math.exp(log_p - top) for log_p in log_density]
+        self._cumulative = list(accumulate(self._mass))
+        self._total = self._cumulative[-1]
+
+    def quantile(self, q: float) -> float:
+        """The theta below which a share ``q`` of the posterior lies."""
+        target = q * self._total
+        index = min(bisect_left(self._cumulative, target), _THETA_COUNT - 1)
+        below = self._cumulative[index - 1] if index else 0.0
+        share_of_cell = (target - below) / self._mass[index] if self._mass[index] else 0.5
+        return _THETA[index] + (share_of_cell - 0.5) * _THETA_STEP
+
+    def probability_at_least(self, theta: float) -> float:
+        """P(Theta >= theta) under the posterior."""
+        cell_position = (theta - _THETA_MIN) / _THETA_STEP + 0.5
+        if cell_position <= 0:
+            return 1.0
+        if cell_position >= _THETA_COUNT:
+            return 0.0
+        index = int(cell_position)
+        below = (self._cumulative[index - 1] if index else 0.0) + self._mass[index] * (
+            cell_position - index
+        )
+        return max(0.0, 1.0 - below / self._total)
+
+
+# --- One zone -----------------------------------------------------------------------------------
+
+
+def _project_zone(
+    zone: str,
+    client: ClientFactors,
+    zone_sessions: Sequence[TreatmentSession],
+    ledger: _DoseLedger,
+    posterior: _Posterior,
+    readings: _Readings,
+    *,
+    as_of: date,
+    threshold_density: float,
+    colour_shift: bool,
+    curve_years: int,
+) -> ZoneProjection:
+    course = _course(zone, zone_sessions, len(zone_sessions) - 1)
+    baseline = course.baseline
+    factor = course.f_bio(client)
+    annual_sed = ledger.annual_future_sed(zone)
+    rate = _K_BIO * factor + _K_UV * annual_sed
+    # Nothing fades before the baseline: if as_of precedes it, project from the baseline.
+    years_now = max((as_of - baseline).days / _DAYS_PER_YEAR, 0.0)
+    lambda_now = _K_BIO * factor * years_now + _K_UV * ledger.sed(zone, baseline, as_of)
+    log_threshold = math.log(1.0 / threshold_density)
+
+    def years_to_threshold(theta: float) -> float:
+        return years_now + max(0.0, log_threshold / math.exp(theta) - lambda_now) / rate
+
+    thetas = [posterior.quantile(q) for q in (0.9, 0.5, 0.1)]
+    window_years = [years_to_threshold(theta) for theta in thetas]
+    earliest, most_likely, latest = (_date_at(baseline, y) for y in window_years)
+    window = TouchUpWindow(earliest, most_likely, latest, *window_years)
+
+    p_due = (
+        posterior.probability_at_least(math.log(log_threshold / lambda_now))
+        if lambda_now > 0
+        else 0.0
+    )
+    current = [r for r in readings.used if r.assessment.zone == zone and r.current_course]
+    override = _override(current, threshold_density)
+    due_now = override or p_due >= constant("due_now_probability")
+
+    def lambda_on(day: date) -> float:
+        if day <= as_of:
+            years = (day - baseline).days / _DAYS_PER_YEAR
+            return _K_BIO * factor * years + _K_UV * ledger.sed(zone, baseline, day)
+        return lambda_now + rate * ((day - baseline).days / _DAYS_PER_YEAR - years_now)
+
+    m_high, m_mid, m_low = (math.exp(theta) for theta in thetas)
+    curve = _curve(
+        baseline,
+        max(curve_years * 12, _months_between(baseline, latest) + 1),
+        lambda_on,
+        (m_high, m_mid, m_low),
+    )
+    book_on = (
+        as_of
+        if due_now
+        else max(as_of, most_likely - timedelta(days=constant("book_touch_up_lead_days")))
+    )
+    return ZoneProjection(
+        zone=zone,
+        baseline=baseline,
+        course_sessions=len(course.sessions),
+        f_bio=factor,
+        annual_effective_sed=annual_sed,
+        rate_per_year=rate,
+        density_now=math.exp(-m_mid * lambda_now),
+        window=window,
+        p_due_now=p_due,
+        due_now_override=override,
+        due_now=due_now,
+        ignored_healing_ratings=tuple(readings.healing.get(zone, ())),
+        review_reasons=tuple(
+            reason for r in current for reason in _review_reasons(r, ledger, zone)
+        ),
+        advisory_reasons=_advisory_reasons(course, colour_shift),
+        curve=curve,
+        reminders=ZoneReminders(
+            healed_check_on=baseline,
+            self_check_from=_add_months(baseline, int(constant("self_check_from_months"))),
+            practitioner_assessment_on=earliest,
+            book_touch_up_on=book_on,
+        ),
+    )
+
+
+def _override(current: Sequence[_Reading], threshold_density: float) -> bool:
+    """Due now whatever the posterior says if the latest practitioner rating is <= D*."""
+    practitioner = [r for r in current if r.assessment.assessor in PRACTITIONER_ASSESSORS]
+    return bool(practitioner) and practitioner[-1].assessment.density <= threshold_density
+
+
+def _review_reasons(reading: _Reading, ledger: _DoseLedger, zone: str) -> list[str]:
+    rating = reading.assessment
+    reasons = []
+    if reading.years < constant("review_first_period_years") and rating.density < constant(
+        "review_density_first_year"
+    ):
+        reasons.append(f"{rating.day}: {rating.density:.0%} within the first 12 months")
+    expected = math.exp(-reading.lambda_value)
+    if abs(rating.density - expected) > constant("review_sd_multiple") * reading.sd:
+        reasons.append(
+            f"{rating.day}: {rating.density:.0%} against {expected:.0%} expected "
+            "at the typical rate"
+        )
+    return reasons
+
+
+def _advisory_reasons(course: _Course, colour_shift: bool) -> tuple[str, ...]:
+    reasons = []
+    if course.too_deep:
+        reasons.append("pigment placed too deep")
+    if course.touch_ups >= 3:
+        reasons.append(f"{course.touch_ups} touch-ups")
+    if colour_shift:
+        reasons.append("blowout or blue/grey shift recorded")
+    return tuple(reasons)
+
+
+def _curve(
+    baseline: date,
+    months: int,
+    lambda_on: Callable[[date], float],
+    multipliers: tuple[float, float, float],
+) -> tuple[CurvePoint, ...]:
+    m_high, m_mid, m_low = multipliers
+    points = []
+    for month in range(months + 1):
+        day = _add_months(baseline, month)
+        lambda_value = lambda_on(day)
+        points.append(
+            CurvePoint(
+                day=day,
+                years=(day - baseline).days / _DAYS_PER_YEAR,
+                density=math.exp(-m_mid * lambda_value),
+                density_p10=math.exp(-m_high * lambda_value),
+                density_p90=math.exp(-m_low * lambda_value),
+            )
+        )
+    return tuple(points)
+
+
+# --- Plain-language assumptions -----------------------------------------------------------------
+
+_BAND_LABELS = {
+    "55_plus": "55° or more",
+    "45_55": "45-55°",
+    "35_45": "35-45°",
+    "25_35": "25-35°",
+    "under_25": "under 25°",
+}
+_LIFESTYLE_LABELS = {
+    "indoor": "an indoor lifestyle",
+    "average": "an average lifestyle",
+    "outdoor_leisure": "an outdoor-leisure lifestyle",
+    "outdoor_worker": "an outdoor-worker lifestyle",
+}
+
+
+def _assumptions(
+    client: ClientFactors,
+    zones: Mapping[str, ZoneProjection],
+    ledger: _DoseLedger,
+    readings: _Readings,
+    has_sun_log: bool,
+    scar_anywhere: bool,
+    sigma: float,
+    sessions: Sequence[TreatmentSession],
+    as_of: date,
+) -> tuple[str, ...]:
+    source = (
+        f"latitude {_BAND_LABELS[client.latitude_band]} and {_LIFESTYLE_LABELS[client.lifestyle]}"
+    )
+    # Report the imputed days the projection actually read: from the earliest baseline in use,
+    # or from the start of the trailing year when that year's log sets the future dose.
+    read_from = min([z.baseline for z in zones.values()] + [r.baseline for r in readings.used])
+    if ledger.trailing_is_logged():
+        read_from = min(read_from, ledger.trailing_start())
+    notes = [
+        f"{year}: {count} days not logged, imputed from {source}"
+        for year, count in sorted(ledger.imputed_days_by_year(read_from).items())
+    ]
+    if ledger.covered_from is not None:
+        notes.append(
+            f"Sun log declared complete from {ledger.covered_from}: "
+            "days without an entry count as no sun."
+        )
+    if ledger.trailing_is_logged():
+        notes.append(f"Future sun projected from the 12 months before {as_of}.")
+    else:
+        notes.append(f"Future sun imputed from {source}, as the last 12 months have no log.")
+    if not has_sun_log:
+        notes.append(
+            f"No sun log: the client's own fade rate is less certain (prior spread {sigma:.2f})."
+        )
+    if scar_anywhere:
+        notes.append(
+            "Scar tissue in a treated zone: the client's own fade rate is less certain "
+            f"(prior spread {sigma:.2f})."
+        )
+    unrecorded = sorted(
+        {
+            p.zone
+            for s in sessions
+            if s.day <= as_of
+            for p in s.placements
+            if p.pigment_base is None
+        },
+        key=uv.ZONES.index,
+    )
+    if unrecorded:
+        notes.append(f"Pigment not recorded ({', '.join(unrecorded)}): assumed carbon SMP pigment.")
+    healing = sum(len(v) for v in readings.healing.values())
+    if healing:
+        notes.append(f"{healing} rating(s) within 28 days of a session ignored (healing phase).")
+    if readings.untreated:
+        notes.append(f"{len(readings.untreated)} rating(s) of zones not yet treated ignored.")
+    if readings.future:
+        notes.append(f"{len(readings.future)} rating(s) dated after {as_of} ignored.")
+    notes.append(
+        "Rates are calibration choices, not measurements: "
+        "every date is an estimate, not a guarantee."
+    )
+    return tuple(notes)
+
+
+# --- Dates --------------------------------------------------------------------------------------
+
+
+def _date_at(baseline: date, years: float) -> date:
+    return baseline + timedelta(days=round(years * _DAYS_PER_YEAR))
+
+
+def _add_months(day: date, months: int) -> date:
+    """``day`` plus calendar months, the day of month clamped to the target month's length."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (next_month - timedelta(days=1)).day))
+
+
+def _months_between(start: date, end: date) -> int:
+    """Whole calendar months from ``start`` until on or after ``end``."""
+    months = max(0, (end.year - start.year) * 12 + end.month - start.month)
+    return months + (_add_months(start, months) < end)

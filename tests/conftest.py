@@ -1,0 +1,204 @@
+"""Test fixtures: a real database (SQLite file, or PostgreSQL when SMPTRACK_TEST_DATABASE_URL is
+set), built by the migrations once per run and emptied after every test, plus personas."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from smptrack.app import create_app
+from smptrack.extensions import db
+from smptrack.models import Client, User
+
+PG_URL = os.environ.get("SMPTRACK_TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct horse battery"  # noqa: S105 - test personas' shared password
+
+# Hashing with scrypt costs ~50 ms; personas share one precomputed hash.
+_PASSWORD_HASH: str | None = None
+
+
+def password_hash() -> str:
+    global _PASSWORD_HASH  # noqa: PLW0603
+    if _PASSWORD_HASH is None:
+        from werkzeug.security import generate_password_hash
+
+        _PASSWORD_HASH = generate_password_hash(PASSWORD)
+    return _PASSWORD_HASH
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"smptrack database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (temporary file)'}"
+
+
+def base_config(database_url: str, tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_FOLDER": str(tmp_path / "mail"),
+        "SERVER_NAME": "smptrack.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database with the schema built by the migrations (never ``create_all``)."""
+    if PG_URL:
+        engine = sa.create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    instance = tmp_path_factory.mktemp("migrate-instance")
+    os.environ["SMPTRACK_INSTANCE_PATH"] = str(instance)
+    app = create_app(base_config(url, instance))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("SMPTRACK_INSTANCE_PATH", str(instance))
+    application = create_app(base_config(database_url, tmp_path))
+    with application.app_context():
+        try:
+            yield application
+        finally:
+            db.session.rollback()
+            _empty_all_tables()
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+# --- factories -----------------------------------------------------------------------------
+
+
+def make_user(role: str, email: str, name: str | None = None, **overrides) -> User:  # noqa: ANN003
+    user = User(
+        email=email.lower(),
+        password_hash=password_hash(),
+        role=role,
+        display_name=name or email.split("@")[0].title(),
+        time_zone=overrides.pop("time_zone", "Europe/London"),
+        **overrides,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_client(practitioner: User | None, name: str, user: User | None = None, **overrides) -> Client:  # noqa: ANN003, E501
+    record = Client(
+        practitioner_id=practitioner.id if practitioner else None,
+        user_id=user.id if user else None,
+        display_name=name,
+        email=overrides.pop("email", user.email if user else None),
+        time_zone=overrides.pop("time_zone", "Europe/London"),
+        **overrides,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+@dataclass
+class Personas:
+    """Client A (of practitioner P), client B (of practitioner Q), and an admin."""
+
+    client_a: User
+    client_b: User
+    practitioner_p: User
+    practitioner_q: User
+    admin: User
+    record_a: Client
+    record_b: Client
+
+    def by_name(self, name: str) -> User | None:
+        return {
+            "anonymous": None,
+            "client_a": self.client_a,
+            "client_b": self.client_b,
+            "practitioner_p": self.practitioner_p,
+            "practitioner_q": self.practitioner_q,
+            "admin": self.admin,
+        }[name]
+
+
+PERSONA_NAMES = ("anonymous", "client_a", "client_b", "practitioner_p", "practitioner_q", "admin")
+
+
+@pytest.fixture
+def personas(app: Flask) -> Personas:
+    p = make_user("practitioner", "p@practice-p.test", "Pat Practitioner")
+    q = make_user("practitioner", "q@practice-q.test", "Quinn Practitioner")
+    a = make_user("client", "a@clients.test", "Ada Client")
+    b = make_user("client", "b@clients.test", "Bea Client")
+    admin = make_user("admin", "admin@smptrack.test", "Ari Admin")
+    record_a = make_client(p, "Ada Client", a)
+    record_b = make_client(q, "Bea Client", b)
+    db.session.commit()
+    return Personas(a, b, p, q, admin, record_a, record_b)
+
+
+def log_in(test_client: FlaskClient, user: User | None) -> FlaskClient:
+    """Put ``user`` in the session as Flask-Login does after a real login (tested separately)."""
+    if user is not None:
+        with test_client.session_transaction() as sess:
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
+    return test_client
+
+
+def mail_folder(app: Flask) -> Path:
+    return Path(app.config["MAIL_FOLDER"])
+
+
+def sent_messages(app: Flask) -> list:
+    """Every .eml the mail module wrote, parsed, oldest first."""
+    from email import policy
+    from email.parser import BytesParser
+
+    folder = mail_folder(app)
+    if not folder.exists():
+        return []
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
