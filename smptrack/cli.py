@@ -57,7 +57,11 @@ def serve(demo: bool, host: str, port: int) -> None:
             click.echo(f"  {role:<13} {email}  password: {password}")
     click.echo(f"smptrack is running at http://{host}:{port}/  (Ctrl+C to stop)")
     click.echo(f"Instance folder: {app.instance_path}")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    # Werkzeug's threaded server: right for one machine and a handful of users. Production runs
+    # gunicorn (see the README). Flask's app.run() refuses to run inside a CLI command.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
 @click.command("create-user")
@@ -102,3 +106,7 @@ def create_user(role: str, email: str, display_name: str | None, time_zone: str)
         click.echo(f"Error: {detail}", err=True)
         sys.exit(1)
     click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+if __name__ == "__main__":
+    main()

@@ -37,7 +37,9 @@ def normalise_email(raw: str) -> str:
     """Trimmed, lower-cased and syntax-checked; raises ``ValidationFailed`` with a clear message."""
     candidate = (raw or "").strip()
     try:
-        result = validate_email(candidate, check_deliverability=False)
+        # No DNS look-ups (offline installs, fast forms); test_environment also admits the
+        # reserved .test domain, which the demo practice and the test suite use.
+        result = validate_email(candidate, check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
         raise ValidationFailed(
             "Enter a valid email address.", {"email": "Enter a valid email address."}
