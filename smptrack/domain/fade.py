@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -319,6 +319,7 @@ def project(
     treated = _sessions_by_zone(past_sessions)
     has_sun_log = any(e.day <= as_of for e in exposures)
     scar_anywhere = any(p.scar_tissue for s in past_sessions for p in s.placements)
+    sigma_note = _sigma_note(sigma, has_sun_log, scar_anywhere)
     sigma = prior_sigma(has_sun_log, scar_anywhere) if sigma is None else sigma
     if not treated:
         return _empty_projection(as_of, threshold_density, sigma)
@@ -339,7 +340,6 @@ def project(
             ledger,
             posterior,
             readings,
-            as_of=as_of,
             threshold_density=threshold_density,
             colour_shift=zone in colour_shift_zones,
             curve_years=curve_years,
@@ -358,9 +358,7 @@ def project(
         next_touch_up_on=_next_touch_up(zones[next_zone], as_of),
         next_touch_up_zone=next_zone,
         book_touch_up_on=min(z.reminders.book_touch_up_on for z in zones.values()),
-        assumptions=_assumptions(
-            client, zones, ledger, readings, has_sun_log, scar_anywhere, sigma, sessions, as_of
-        ),
+        assumptions=_assumptions(client, zones, ledger, readings, sigma_note, past_sessions),
     )
 
 
@@ -630,6 +628,54 @@ class _Posterior:
 # --- One zone -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Fading:
+    """Lambda of one zone's current course at m = 1: the actual dose up to ``as_of``, then the
+    expected annual dose. Nothing fades before the baseline, so if ``as_of`` precedes it the
+    projection starts at the baseline."""
+
+    zone: str
+    baseline: date
+    as_of: date
+    f_bio: float
+    annual_sed: float
+    rate_per_year: float
+    years_now: float
+    lambda_now: float
+    ledger: _DoseLedger
+
+    def lambda_on(self, day: date) -> float:
+        years = (day - self.baseline).days / _DAYS_PER_YEAR
+        if day <= self.as_of:
+            return _K_BIO * self.f_bio * years + _K_UV * self.ledger.sed(
+                self.zone, self.baseline, day
+            )
+        return self.lambda_now + self.rate_per_year * (years - self.years_now)
+
+    def years_to_threshold(self, theta: float, log_threshold: float) -> float:
+        """t*(theta) = t_now + (ln(1/D*)/e^theta - Lambda(t_now)) / r, never before now."""
+        remaining = log_threshold / math.exp(theta) - self.lambda_now
+        return self.years_now + max(0.0, remaining) / self.rate_per_year
+
+
+def _fading(zone: str, course: _Course, client: ClientFactors, ledger: _DoseLedger) -> _Fading:
+    factor = course.f_bio(client)
+    annual_sed = ledger.annual_future_sed(zone)
+    years_now = max((ledger.as_of - course.baseline).days / _DAYS_PER_YEAR, 0.0)
+    return _Fading(
+        zone=zone,
+        baseline=course.baseline,
+        as_of=ledger.as_of,
+        f_bio=factor,
+        annual_sed=annual_sed,
+        rate_per_year=_K_BIO * factor + _K_UV * annual_sed,
+        years_now=years_now,
+        lambda_now=_K_BIO * factor * years_now
+        + _K_UV * ledger.sed(zone, course.baseline, ledger.as_of),
+        ledger=ledger,
+    )
+
+
 def _project_zone(
     zone: str,
     client: ClientFactors,
@@ -638,80 +684,58 @@ def _project_zone(
     posterior: _Posterior,
     readings: _Readings,
     *,
-    as_of: date,
     threshold_density: float,
     colour_shift: bool,
     curve_years: int,
 ) -> ZoneProjection:
+    as_of = ledger.as_of
     course = _course(zone, zone_sessions, len(zone_sessions) - 1)
-    baseline = course.baseline
-    factor = course.f_bio(client)
-    annual_sed = ledger.annual_future_sed(zone)
-    rate = _K_BIO * factor + _K_UV * annual_sed
-    # Nothing fades before the baseline: if as_of precedes it, project from the baseline.
-    years_now = max((as_of - baseline).days / _DAYS_PER_YEAR, 0.0)
-    lambda_now = _K_BIO * factor * years_now + _K_UV * ledger.sed(zone, baseline, as_of)
+    fading = _fading(zone, course, client, ledger)
     log_threshold = math.log(1.0 / threshold_density)
-
-    def years_to_threshold(theta: float) -> float:
-        return years_now + max(0.0, log_threshold / math.exp(theta) - lambda_now) / rate
-
-    thetas = [posterior.quantile(q) for q in (0.9, 0.5, 0.1)]
-    window_years = [years_to_threshold(theta) for theta in thetas]
-    earliest, most_likely, latest = (_date_at(baseline, y) for y in window_years)
-    window = TouchUpWindow(earliest, most_likely, latest, *window_years)
-
+    # t* falls as theta rises, so theta's P90 gives the earliest date and its P10 the latest.
+    thetas = tuple(posterior.quantile(q) for q in (0.9, 0.5, 0.1))
+    window_years = [fading.years_to_threshold(theta, log_threshold) for theta in thetas]
+    window = TouchUpWindow(
+        *(_date_at(fading.baseline, years) for years in window_years), *window_years
+    )
     p_due = (
-        posterior.probability_at_least(math.log(log_threshold / lambda_now))
-        if lambda_now > 0
+        posterior.probability_at_least(math.log(log_threshold / fading.lambda_now))
+        if fading.lambda_now > 0
         else 0.0
     )
     current = [r for r in readings.used if r.assessment.zone == zone and r.current_course]
     override = _override(current, threshold_density)
     due_now = override or p_due >= constant("due_now_probability")
-
-    def lambda_on(day: date) -> float:
-        if day <= as_of:
-            years = (day - baseline).days / _DAYS_PER_YEAR
-            return _K_BIO * factor * years + _K_UV * ledger.sed(zone, baseline, day)
-        return lambda_now + rate * ((day - baseline).days / _DAYS_PER_YEAR - years_now)
-
-    m_high, m_mid, m_low = (math.exp(theta) for theta in thetas)
-    curve = _curve(
-        baseline,
-        max(curve_years * 12, _months_between(baseline, latest) + 1),
-        lambda_on,
-        (m_high, m_mid, m_low),
-    )
-    book_on = (
-        as_of
-        if due_now
-        else max(as_of, most_likely - timedelta(days=constant("book_touch_up_lead_days")))
-    )
+    months = max(curve_years * 12, _months_between(fading.baseline, window.latest) + 1)
     return ZoneProjection(
         zone=zone,
-        baseline=baseline,
+        baseline=fading.baseline,
         course_sessions=len(course.sessions),
-        f_bio=factor,
-        annual_effective_sed=annual_sed,
-        rate_per_year=rate,
-        density_now=math.exp(-m_mid * lambda_now),
+        f_bio=fading.f_bio,
+        annual_effective_sed=fading.annual_sed,
+        rate_per_year=fading.rate_per_year,
+        density_now=math.exp(-math.exp(thetas[1]) * fading.lambda_now),
         window=window,
         p_due_now=p_due,
         due_now_override=override,
         due_now=due_now,
         ignored_healing_ratings=tuple(readings.healing.get(zone, ())),
-        review_reasons=tuple(
-            reason for r in current for reason in _review_reasons(r, ledger, zone)
-        ),
+        review_reasons=tuple(reason for r in current for reason in _review_reasons(r)),
         advisory_reasons=_advisory_reasons(course, colour_shift),
-        curve=curve,
-        reminders=ZoneReminders(
-            healed_check_on=baseline,
-            self_check_from=_add_months(baseline, int(constant("self_check_from_months"))),
-            practitioner_assessment_on=earliest,
-            book_touch_up_on=book_on,
-        ),
+        curve=_curve(fading, months, thetas),
+        reminders=_zone_reminders(fading.baseline, window, due_now, as_of),
+    )
+
+
+def _zone_reminders(
+    baseline: date, window: TouchUpWindow, due_now: bool, as_of: date
+) -> ZoneReminders:
+    lead = timedelta(days=constant("book_touch_up_lead_days"))
+    return ZoneReminders(
+        healed_check_on=baseline,
+        self_check_from=_add_months(baseline, int(constant("self_check_from_months"))),
+        practitioner_assessment_on=window.earliest,
+        book_touch_up_on=as_of if due_now else max(as_of, window.most_likely - lead),
     )
 
 
@@ -721,7 +745,8 @@ def _override(current: Sequence[_Reading], threshold_density: float) -> bool:
     return bool(practitioner) and practitioner[-1].assessment.density <= threshold_density
 
 
-def _review_reasons(reading: _Reading, ledger: _DoseLedger, zone: str) -> list[str]:
+def _review_reasons(reading: _Reading) -> list[str]:
+    """Why a current-course rating deserves a second look (FADE-MODEL §6), if it does."""
     rating = reading.assessment
     reasons = []
     if reading.years < constant("review_first_period_years") and rating.density < constant(
@@ -748,21 +773,17 @@ def _advisory_reasons(course: _Course, colour_shift: bool) -> tuple[str, ...]:
     return tuple(reasons)
 
 
-def _curve(
-    baseline: date,
-    months: int,
-    lambda_on: Callable[[date], float],
-    multipliers: tuple[float, float, float],
-) -> tuple[CurvePoint, ...]:
-    m_high, m_mid, m_low = multipliers
+def _curve(fading: _Fading, months: int, thetas: Sequence[float]) -> tuple[CurvePoint, ...]:
+    """Monthly densities from the baseline: median and 80 % band (theta's P90 is the low side)."""
+    m_high, m_mid, m_low = (math.exp(theta) for theta in thetas)
     points = []
     for month in range(months + 1):
-        day = _add_months(baseline, month)
-        lambda_value = lambda_on(day)
+        day = _add_months(fading.baseline, month)
+        lambda_value = fading.lambda_on(day)
         points.append(
             CurvePoint(
                 day=day,
-                years=(day - baseline).days / _DAYS_PER_YEAR,
+                years=(day - fading.baseline).days / _DAYS_PER_YEAR,
                 density=math.exp(-m_mid * lambda_value),
                 density_p10=math.exp(-m_high * lambda_value),
                 density_p90=math.exp(-m_low * lambda_value),
@@ -793,12 +814,10 @@ def _assumptions(
     zones: Mapping[str, ZoneProjection],
     ledger: _DoseLedger,
     readings: _Readings,
-    has_sun_log: bool,
-    scar_anywhere: bool,
-    sigma: float,
+    sigma_note: str | None,
     sessions: Sequence[TreatmentSession],
-    as_of: date,
 ) -> tuple[str, ...]:
+    as_of = ledger.as_of
     source = (
         f"latitude {_BAND_LABELS[client.latitude_band]} and {_LIFESTYLE_LABELS[client.lifestyle]}"
     )
@@ -807,10 +826,13 @@ def _assumptions(
     read_from = min([z.baseline for z in zones.values()] + [r.baseline for r in readings.used])
     if ledger.trailing_is_logged():
         read_from = min(read_from, ledger.trailing_start())
+    imputed_by_year = ledger.imputed_days_by_year(read_from)
     notes = [
         f"{year}: {count} days not logged, imputed from {source}"
-        for year, count in sorted(ledger.imputed_days_by_year(read_from).items())
+        for year, count in sorted(imputed_by_year.items())
     ]
+    if imputed_by_year or not ledger.trailing_is_logged():
+        notes.append(f"Unlogged days assume the client's usual habits: {_habits_text(client)}.")
     if ledger.covered_from is not None:
         notes.append(
             f"Sun log declared complete from {ledger.covered_from}: "
@@ -820,23 +842,10 @@ def _assumptions(
         notes.append(f"Future sun projected from the 12 months before {as_of}.")
     else:
         notes.append(f"Future sun imputed from {source}, as the last 12 months have no log.")
-    if not has_sun_log:
-        notes.append(
-            f"No sun log: the client's own fade rate is less certain (prior spread {sigma:.2f})."
-        )
-    if scar_anywhere:
-        notes.append(
-            "Scar tissue in a treated zone: the client's own fade rate is less certain "
-            f"(prior spread {sigma:.2f})."
-        )
+    if sigma_note:
+        notes.append(sigma_note)
     unrecorded = sorted(
-        {
-            p.zone
-            for s in sessions
-            if s.day <= as_of
-            for p in s.placements
-            if p.pigment_base is None
-        },
+        {p.zone for s in sessions for p in s.placements if p.pigment_base is None},
         key=uv.ZONES.index,
     )
     if unrecorded:
@@ -853,6 +862,40 @@ def _assumptions(
         "every date is an estimate, not a guarantee."
     )
     return tuple(notes)
+
+
+def _sigma_note(sigma: float | None, has_sun_log: bool, scar_tissue: bool) -> str | None:
+    if sigma is not None:
+        return f"Spread of the client's own fade rate set to {sigma:.2f} by the caller."
+    reasons = [
+        *([] if has_sun_log else ["there is no sun log"]),
+        *(["a treated zone has scar tissue"] if scar_tissue else []),
+    ]
+    if not reasons:
+        return None
+    chosen = prior_sigma(has_sun_log, scar_tissue)
+    return (
+        f"The client's own fade rate is less certain because {' and '.join(reasons)} "
+        f"(spread {chosen:.2f} instead of {constant('prior_sigma'):.2f})."
+    )
+
+
+def _habits_text(client: ClientFactors) -> str:
+    habits = client.habits
+    parts = [f"hair {client.usual_hair_length}"]
+    if habits.cap_fraction:
+        parts.append(f"cap on {habits.cap_fraction:.0%} of outdoor time")
+    if habits.wide_brim_fraction:
+        parts.append(f"wide-brimmed hat on {habits.wide_brim_fraction:.0%} of outdoor time")
+    if not habits.hat_fraction:
+        parts.append("no hat")
+    if habits.sunscreen_fraction and habits.sunscreen_spf is not None:
+        parts.append(
+            f"SPF {habits.sunscreen_spf:g} sunscreen on {habits.sunscreen_fraction:.0%} of it"
+        )
+    else:
+        parts.append("no sunscreen")
+    return ", ".join(parts)
 
 
 # --- Dates --------------------------------------------------------------------------------------

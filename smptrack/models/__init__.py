@@ -6,6 +6,7 @@ from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
 from smptrack.models.exposure import SunExposure
 from smptrack.models.pigments import Pigment, PigmentLot
+from smptrack.models.practice import PracticeSettings
 from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHeartbeat
 from smptrack.models.treatments import Placement, TreatmentSession
 
@@ -17,6 +18,7 @@ __all__ = [
     "Invitation",
     "Pigment",
     "PigmentLot",
+    "PracticeSettings",
     "Placement",
     "Reminder",
     "ReminderPreference",

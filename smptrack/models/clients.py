@@ -75,6 +75,9 @@ class Client(db.Model):
     usual_hat_pct: so.Mapped[int] = so.mapped_column(default=25)
     usual_sunscreen_spf: so.Mapped[int | None] = so.mapped_column()
     usual_sunscreen_pct: so.Mapped[int] = so.mapped_column(default=0)
+    usual_sunscreen_generous: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
     sun_log_complete: so.Mapped[bool] = so.mapped_column(default=False)
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
