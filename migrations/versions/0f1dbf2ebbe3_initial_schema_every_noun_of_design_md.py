@@ -86,7 +86,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("goal IN ('shaved_look', 'density', 'scar_camouflage')", name=op.f('ck_clients_goal_valid')),
     sa.CheckConstraint("hair_length IN ('shaved', 'stubble', 'thinning', 'dense')", name=op.f('ck_clients_hair_length_valid')),
-    sa.CheckConstraint("latitude_band IN ('ge55', '45_55', '35_45', '25_35', 'lt25')", name=op.f('ck_clients_latitude_band_valid')),
+    sa.CheckConstraint("latitude_band IN ('55_plus', '45_55', '35_45', '25_35', 'under_25')", name=op.f('ck_clients_latitude_band_valid')),
     sa.CheckConstraint("lifestyle IN ('indoor', 'average', 'outdoor_leisure', 'outdoor_worker')", name=op.f('ck_clients_lifestyle_valid')),
     sa.CheckConstraint("sebum IN ('normal', 'oily', 'dry')", name=op.f('ck_clients_sebum_valid')),
     sa.CheckConstraint("swimming IN ('never', 'occasionally', 'weekly', 'twice_weekly_or_more')", name=op.f('ck_clients_swimming_valid')),

@@ -42,13 +42,13 @@ SEBUM = ("normal", "oily", "dry")
 SWIMMING = ("never", "occasionally", "weekly", "twice_weekly_or_more")
 GOALS = ("shaved_look", "density", "scar_camouflage")
 HAIR_LENGTHS = ("shaved", "stubble", "thinning", "dense")
-LATITUDE_BANDS = ("ge55", "45_55", "35_45", "25_35", "lt25")
+LATITUDE_BANDS = ("55_plus", "45_55", "35_45", "25_35", "under_25")
 LATITUDE_BAND_LABELS = {
-    "ge55": "55° or further from the equator",
+    "55_plus": "55° or further from the equator",
     "45_55": "45–55°",
     "35_45": "35–45°",
     "25_35": "25–35°",
-    "lt25": "under 25°",
+    "under_25": "under 25°",
 }
 LIFESTYLES = ("indoor", "average", "outdoor_leisure", "outdoor_worker")
 HATS = ("none", "cap", "wide_brim")
