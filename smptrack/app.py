@@ -140,15 +140,26 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.account import bp as account_bp
     from smptrack.admin import bp as admin_bp
     from smptrack.api import bp as api_bp
+    from smptrack.assessments import bp as assessments_bp
     from smptrack.auth import bp as auth_bp
+    from smptrack.catalogue import bp as catalogue_bp
     from smptrack.clients import bp as clients_bp
+    from smptrack.exposure import bp as exposure_bp
     from smptrack.home import bp as home_bp
+    from smptrack.privacy import bp as privacy_bp
+    from smptrack.treatments import bp as treatments_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(clients_bp, url_prefix="/clients")
     app.register_blueprint(account_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # These areas hang their pages under /clients/<id>/..., /sessions/..., /pigments/... etc.
+    app.register_blueprint(treatments_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(exposure_bp)
+    app.register_blueprint(assessments_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
     csrf.exempt(api_bp)

@@ -30,6 +30,8 @@ Interpretations of the spec, in one place:
   its first entry on, and days before that entry are imputed.
 - Future dose: the trailing 365 days before ``as_of`` (logged days, plus imputed unlogged days as
   above), scaled to 365.25 days, when at least one of those days is logged; else the imputation.
+- The sun log is passed as raw ``uv.Exposure`` entries: each is priced once per projection and
+  summed into per-day prefix sums, so any interval's dose for any zone costs O(1).
 - Quantiles of t* are read off the posterior of theta: t*(theta) is non-increasing, so the P10
   date is t* at theta's P90 (exact, and one pass over the grid serves every zone).
 """
@@ -72,7 +74,7 @@ _K_BIO = constant("k_bio_per_year")
 _K_UV = constant("k_uv_per_effective_sed")
 _HEALING = timedelta(days=constant("healing_phase_days"))
 _BASELINE_DELAY = timedelta(days=constant("healed_baseline_days"))
-_TRAILING_DAYS = 365
+_TRAILING_DAYS = int(constant("future_dose_trailing_days"))
 
 
 # --- Inputs -------------------------------------------------------------------------------------
@@ -307,7 +309,10 @@ def project(
     threshold outside (0, 1), an unknown zone in ``colour_shift_zones``, a sigma <= 0 or
     curve_years < 1.
     """
-    uv.require_range("threshold_density", threshold_density, 1e-9, 1 - 1e-9)
+    if not 0 < threshold_density < 1:
+        raise ValueError(
+            f"threshold_density must be between 0 and 1 (exclusive); got {threshold_density!r}"
+        )
     for zone in colour_shift_zones:
         uv.require_choice("colour_shift_zones item", zone, uv.ZONES)
     if sigma is not None and not sigma > 0:

@@ -161,6 +161,9 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
         "pigment.mixed": Constant(
             1.3, "G", "not in the spec: the iron-oxide share fades first and sets the look"
         ),
+        "future_dose_trailing_days": Constant(
+            365, "C", "future annual dose from the trailing 12 months of log, FADE-MODEL §6"
+        ),
         # §6 learning from fade assessments
         "rating_sd.practitioner_in_person": Constant(0.07, "C", _SEDS),
         "rating_sd.practitioner_photo": Constant(0.10, "C", _SEDS),

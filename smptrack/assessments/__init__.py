@@ -1,0 +1,7 @@
+"""The assessments pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("assessments", __name__)
+
+from smptrack.assessments import routes  # noqa: E402,F401

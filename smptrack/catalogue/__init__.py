@@ -1,0 +1,7 @@
+"""The catalogue pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalogue", __name__)
+
+from smptrack.catalogue import routes  # noqa: E402,F401

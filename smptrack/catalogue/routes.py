@@ -1,0 +1,3 @@
+from __future__ import annotations
+
+from smptrack.catalogue import bp  # noqa: F401

@@ -1,0 +1,7 @@
+"""The privacy pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("privacy", __name__)
+
+from smptrack.privacy import routes  # noqa: E402,F401
