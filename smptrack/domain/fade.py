@@ -132,9 +132,6 @@ class TreatmentSession:
         uv.require_choice("kind", self.kind, SESSION_KINDS)
         object.__setattr__(self, "placements", tuple(self.placements))
 
-    def treats(self, zone: str) -> bool:
-        return any(placement.zone == zone for placement in self.placements)
-
 
 @dataclass(frozen=True)
 class FadeAssessment:
@@ -331,7 +328,7 @@ def project(
 
     first_session_day = min(s.day for s in past_sessions)
     ledger = _DoseLedger(
-        client, exposures, min(first_session_day, as_of - timedelta(_TRAILING_DAYS)), as_of
+        client, exposures, min(first_session_day, as_of - timedelta(days=_TRAILING_DAYS)), as_of
     )
     readings = _read_assessments(client, treated, ledger, assessments, as_of)
     posterior = _Posterior(
