@@ -103,7 +103,11 @@ def register_secret_key(app: Flask) -> None:
 
 
 def register_database(app: Flask) -> None:
+    from smptrack.services.projections import install_projection_hooks
+
     db.init_app(app)
+    # Keeps each client's materialised touch-up date current in the transaction that changes it.
+    install_projection_hooks()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             sa.event.listen(db.engine, "connect", _sqlite_pragmas(app))
