@@ -28,6 +28,7 @@ def main() -> None:
 def register_app_commands(app: Flask) -> None:
     app.cli.add_command(serve)
     app.cli.add_command(create_user)
+    app.cli.add_command(projections_group)
 
 
 def apply_migrations() -> None:
@@ -106,6 +107,35 @@ def create_user(role: str, email: str, display_name: str | None, time_zone: str)
         click.echo(f"Error: {detail}", err=True)
         sys.exit(1)
     click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+@click.group("projections")
+def projections_group() -> None:
+    """The materialised fade projections."""
+
+
+@projections_group.command("rebuild")
+@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
+@with_appcontext
+def rebuild_projections(batch_size: int) -> None:
+    """Recompute every client's projection (after a model upgrade), with a progress bar."""
+    from datetime import UTC, datetime
+
+    from smptrack.domain.fade import MODEL_VERSION
+    from smptrack.services import projections
+
+    total = db.session.scalar(db.select(db.func.count()).select_from(projections.Client)) or 0
+    with click.progressbar(length=total, label="Projecting clients", show_pos=True) as bar:
+        done = [0]
+
+        def advance(finished: int, _total: int) -> None:
+            bar.update(finished - done[0])
+            done[0] = finished
+
+        count = projections.rebuild_all(
+            datetime.now(UTC), batch_size=batch_size, progress=advance
+        )
+    click.echo(f"Projected {count} clients with model {MODEL_VERSION}.")
 
 
 if __name__ == "__main__":

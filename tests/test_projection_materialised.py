@@ -122,3 +122,19 @@ def test_a_rolled_back_change_leaves_the_stored_date_alone(reference_client: Cli
     db.session.flush()
     db.session.rollback()
     assert _stored(reference_client) == before
+
+
+def test_the_rebuild_command_reprojects_every_client(
+    app, reference_client: Client  # noqa: ANN001
+) -> None:
+    # Simulate a stale materialisation (as after a model upgrade) with a bulk UPDATE, which
+    # bypasses the hooks, then rebuild.
+    db.session.execute(sa.update(Client).values(next_touch_up_on=None,
+                                                projection_model_version="old"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["projections", "rebuild", "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Projected 2 clients" in result.output
+    assert _stored(reference_client) is not None
+    versions = set(db.session.scalars(sa.select(Client.projection_model_version)))
+    assert "old" not in versions

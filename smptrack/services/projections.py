@@ -16,9 +16,10 @@ statements bypass the hooks; code that uses them must call ``refresh_client`` it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from smptrack.extensions import db
 from smptrack.models import (
     Client,
     FadeAssessment,
+    Pigment,
     PigmentLot,
     Placement,
     PracticeSettings,
@@ -109,74 +111,133 @@ def client_factors(client: Client) -> fade.ClientFactors:
     )
 
 
-def _exposure(row: SunExposure, usual_hair: str) -> uv.Exposure:
+def _exposure(row: tuple, usual_hair: str) -> uv.Exposure:
+    # Positional unpacking: this runs once per logged exposure, thousands of times per client.
+    (_, day, start, minutes, uv_index, kind, hat, spf, applied_at, generous, swimming, hair) = row
     return uv.Exposure(
-        day=row.exposed_on,
+        day=day,
         # No start time: assume midday, the conservative choice for a daily-maximum UV index.
-        start=row.start_time or datetime.min.time().replace(hour=12),
-        duration_minutes=row.duration_minutes,
-        uv_index=row.uv_index,
-        uv_index_kind=row.uv_index_kind,
-        hat=row.hat,
-        spf=row.sunscreen_spf,
-        sunscreen_applied_at=row.sunscreen_applied_at if row.sunscreen_spf else None,
-        generous_sunscreen=bool(row.sunscreen_generous),
-        swimming=bool(row.swimming),
-        hair_length=row.hair_length or usual_hair,
+        start=start or _MIDDAY,
+        duration_minutes=minutes,
+        uv_index=uv_index,
+        uv_index_kind=kind,
+        hat=hat,
+        spf=spf,
+        sunscreen_applied_at=applied_at if spf else None,
+        generous_sunscreen=bool(generous),
+        swimming=bool(swimming),
+        hair_length=hair or usual_hair,
     )
 
 
+_MIDDAY = time(12, 0)
+
+
 def load_inputs(client: Client) -> ProjectionInputs:
-    """Everything the model needs for ``client``, in five queries whatever the history's size."""
-    sessions = db.session.scalars(
-        sa.select(TreatmentSession)
-        .where(TreatmentSession.client_id == client.id)
-        .options(
-            so.selectinload(TreatmentSession.placements)
-            .selectinload(Placement.pigment_lot)
-            .selectinload(PigmentLot.pigment)
+    """Everything the model needs for ``client`` (see ``load_inputs_many``)."""
+    return load_inputs_many([client])[client.id]
+
+
+def load_inputs_many(clients: Sequence[Client]) -> dict[int, ProjectionInputs]:
+    """The model's inputs for several clients in four queries, whatever their histories' size.
+
+    Rows are read as plain columns, not ORM objects: a client with a few thousand sun entries
+    would otherwise spend most of its projection time building objects it never changes.
+    """
+    ids = [c.id for c in clients]
+    placements: dict[int, list[sa.Row]] = defaultdict(list)
+    for row in db.session.execute(
+        sa.select(
+            TreatmentSession.client_id,
+            TreatmentSession.id.label("session_id"),
+            TreatmentSession.performed_on,
+            TreatmentSession.kind,
+            Placement.zone,
+            Placement.depth,
+            Placement.scar_tissue,
+            Placement.dilution,
+            Pigment.base,
         )
-        .order_by(TreatmentSession.performed_on, TreatmentSession.id)
-    ).all()
-    exposures = db.session.scalars(
-        sa.select(SunExposure)
-        .where(SunExposure.client_id == client.id)
-        .order_by(SunExposure.exposed_on)
-    ).all()
-    assessments = db.session.scalars(
-        sa.select(FadeAssessment)
-        .where(FadeAssessment.client_id == client.id)
+        .join(Placement, Placement.session_id == TreatmentSession.id)
+        .outerjoin(PigmentLot, PigmentLot.id == Placement.pigment_lot_id)
+        .outerjoin(Pigment, Pigment.id == PigmentLot.pigment_id)
+        .where(TreatmentSession.client_id.in_(ids))
+        .order_by(TreatmentSession.performed_on, TreatmentSession.id, Placement.id)
+    ):
+        placements[row.client_id].append(row)
+    exposures: dict[int, list[tuple]] = defaultdict(list)
+    for row in db.session.execute(
+        sa.select(
+            SunExposure.client_id,
+            SunExposure.exposed_on,
+            SunExposure.start_time,
+            SunExposure.duration_minutes,
+            SunExposure.uv_index,
+            SunExposure.uv_index_kind,
+            SunExposure.hat,
+            SunExposure.sunscreen_spf,
+            SunExposure.sunscreen_applied_at,
+            SunExposure.sunscreen_generous,
+            SunExposure.swimming,
+            SunExposure.hair_length,
+        ).where(SunExposure.client_id.in_(ids))
+    ):
+        exposures[row[0]].append(row)
+    assessments: dict[int, list[sa.Row]] = defaultdict(list)
+    for row in db.session.execute(
+        sa.select(
+            FadeAssessment.client_id,
+            FadeAssessment.assessed_on,
+            FadeAssessment.zone,
+            FadeAssessment.density_pct,
+            FadeAssessment.assessor_kind,
+            FadeAssessment.blur_or_colour_shift,
+        )
+        .where(FadeAssessment.client_id.in_(ids))
         .order_by(FadeAssessment.assessed_on)
-    ).all()
-    threshold_pct = None
-    if client.practitioner_id is not None:
-        threshold_pct = db.session.scalar(
-            sa.select(PracticeSettings.touch_up_threshold_pct).where(
-                PracticeSettings.practitioner_id == client.practitioner_id
-            )
+    ):
+        assessments[row.client_id].append(row)
+    practitioners = {c.practitioner_id for c in clients if c.practitioner_id is not None}
+    thresholds = dict(
+        db.session.execute(
+            sa.select(
+                PracticeSettings.practitioner_id, PracticeSettings.touch_up_threshold_pct
+            ).where(PracticeSettings.practitioner_id.in_(practitioners))
+        ).all()
+    ) if practitioners else {}
+    return {
+        client.id: _inputs(
+            client,
+            placements[client.id],
+            exposures[client.id],
+            assessments[client.id],
+            thresholds.get(client.practitioner_id),
         )
+        for client in clients
+    }
+
+
+def _inputs(
+    client: Client,
+    placement_rows: list[sa.Row],
+    exposure_rows: list[tuple],
+    assessment_rows: list[sa.Row],
+    threshold_pct: int | None,
+) -> ProjectionInputs:
+    sessions: list[fade.TreatmentSession] = []
+    current: list[sa.Row] = []
+    for row in placement_rows:  # ordered by session: group consecutive rows
+        if current and current[0].session_id != row.session_id:
+            sessions.append(_session(current))
+            current = []
+        current.append(row)
+    if current:
+        sessions.append(_session(current))
     return ProjectionInputs(
         client=client,
         factors=client_factors(client),
-        sessions=[
-            fade.TreatmentSession(
-                day=s.performed_on,
-                kind=s.kind,
-                placements=tuple(
-                    fade.Placement(
-                        zone=p.zone,
-                        depth=p.depth,
-                        scar_tissue=bool(p.scar_tissue),
-                        dilution=p.dilution,
-                        pigment_base=p.pigment_lot.pigment.base if p.pigment_lot else None,
-                    )
-                    for p in s.placements
-                ),
-            )
-            for s in sessions
-            if s.placements
-        ],
-        exposures=[_exposure(e, client.hair_length) for e in exposures],
+        sessions=sessions,
+        exposures=[_exposure(e, client.hair_length) for e in exposure_rows],
         assessments=[
             fade.FadeAssessment(
                 day=a.assessed_on,
@@ -184,15 +245,34 @@ def load_inputs(client: Client) -> ProjectionInputs:
                 density=a.density_pct / 100,
                 assessor=a.assessor_kind,
             )
-            for a in assessments
+            for a in assessment_rows
         ],
-        colour_shift_zones=frozenset(a.zone for a in assessments if a.blur_or_colour_shift),
+        colour_shift_zones=frozenset(a.zone for a in assessment_rows if a.blur_or_colour_shift),
         threshold_density=(threshold_pct or 70) / 100,
     )
 
 
-def project_client(client: Client, as_of: date) -> fade.Projection:
-    inputs = load_inputs(client)
+def _session(rows: list[sa.Row]) -> fade.TreatmentSession:
+    return fade.TreatmentSession(
+        day=rows[0].performed_on,
+        kind=rows[0].kind,
+        placements=tuple(
+            fade.Placement(
+                zone=r.zone,
+                depth=r.depth,
+                scar_tissue=bool(r.scar_tissue),
+                dilution=r.dilution,
+                pigment_base=r.base,
+            )
+            for r in rows
+        ),
+    )
+
+
+def project_client(
+    client: Client, as_of: date, inputs: ProjectionInputs | None = None
+) -> fade.Projection:
+    inputs = inputs or load_inputs(client)
     return fade.project(
         inputs.factors,
         inputs.sessions,
@@ -204,7 +284,9 @@ def project_client(client: Client, as_of: date) -> fade.Projection:
     )
 
 
-def refresh_client(client: Client, now: datetime) -> fade.Projection | None:
+def refresh_client(
+    client: Client, now: datetime, inputs: ProjectionInputs | None = None
+) -> fade.Projection | None:
     """Project ``client`` as of their today and store the result on the row (flushes).
 
     A projection that cannot be computed (it should not happen: the database's constraints
@@ -212,7 +294,7 @@ def refresh_client(client: Client, now: datetime) -> fade.Projection | None:
     change that triggered it.
     """
     try:
-        projection = project_client(client, client_today(client, now))
+        projection = project_client(client, client_today(client, now), inputs)
     except ValueError:
         log.exception("fade projection failed for client %s", client.id)
         projection = None
@@ -236,8 +318,9 @@ def rebuild_all(
         batch = db.session.scalars(
             sa.select(Client).where(Client.id.in_(ids[start : start + batch_size]))
         ).all()
+        loaded = load_inputs_many(batch)
         for client in batch:
-            refresh_client(client, now)
+            refresh_client(client, now, loaded[client.id])
         db.session.commit()
         if progress is not None:
             progress(min(start + batch_size, total), total)
