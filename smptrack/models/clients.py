@@ -47,6 +47,8 @@ class Client(db.Model):
         sa.Index("ix_clients_practitioner_name", "practitioner_id", "display_name"),
         sa.Index("ix_clients_practitioner_touch_up", "practitioner_id", "next_touch_up_on"),
         sa.Index("ix_clients_next_touch_up_on", "next_touch_up_on"),
+        # The due list: a practitioner's clients whose window opens before a date.
+        sa.Index("ix_clients_practitioner_window", "practitioner_id", "touch_up_earliest_on"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -85,6 +87,15 @@ class Client(db.Model):
     touch_up_earliest_on: so.Mapped[date | None] = so.mapped_column()
     touch_up_latest_on: so.Mapped[date | None] = so.mapped_column()
     projection_model_version: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # The zone that sets next_touch_up_on, and the flags the due list shows, materialised with it.
+    next_touch_up_zone: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    touch_up_due_now: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    projection_review_flag: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
+    projection_blur_advisory: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
 
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(

@@ -301,9 +301,14 @@ def refresh_client(
     window = None
     if projection is not None and projection.next_touch_up_zone is not None:
         window = projection.zones[projection.next_touch_up_zone].window
+    zones = list(projection.zones.values()) if projection else []
     client.next_touch_up_on = projection.next_touch_up_on if projection else None
+    client.next_touch_up_zone = projection.next_touch_up_zone if projection else None
     client.touch_up_earliest_on = window.earliest if window else None
     client.touch_up_latest_on = window.latest if window else None
+    client.touch_up_due_now = any(z.due_now for z in zones)
+    client.projection_review_flag = any(z.needs_review for z in zones)
+    client.projection_blur_advisory = any(z.blur_colour_advisory for z in zones)
     client.projection_model_version = projection.model_version if projection else None
     return projection
 
