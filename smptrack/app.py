@@ -148,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.auth import bp as auth_bp
     from smptrack.catalogue import bp as catalogue_bp
     from smptrack.clients import bp as clients_bp
+    from smptrack.due import bp as due_bp
     from smptrack.exposure import bp as exposure_bp
     from smptrack.home import bp as home_bp
     from smptrack.privacy import bp as privacy_bp
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exposure_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(due_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
     csrf.exempt(api_bp)

@@ -29,8 +29,11 @@ def reference_client(personas: Personas) -> Client:
     record.usual_hat = "cap"
     record.usual_hat_pct = 25
     record.usual_sunscreen_pct = 0
-    for day, kind in ((date(2024, 12, 2), "initial"), (date(2024, 12, 16), "build_up"),
-                      (date(2025, 1, 6), "build_up")):
+    for day, kind in (
+        (date(2024, 12, 2), "initial"),
+        (date(2024, 12, 16), "build_up"),
+        (date(2025, 1, 6), "build_up"),
+    ):
         treatment = TreatmentSession(client_id=record.id, performed_on=day, kind=kind)
         treatment.placements.append(Placement(zone="crown", pigment_free_text="carbon"))
         db.session.add(treatment)
@@ -101,8 +104,9 @@ def test_changing_a_client_factor_moves_the_date(reference_client: Client) -> No
 def test_a_placement_added_to_an_existing_session_is_projected(reference_client: Client) -> None:
     db.session.info[projections.NOW_KEY] = NOW
     treatment = db.session.scalars(sa.select(TreatmentSession)).first()
-    db.session.add(Placement(session_id=treatment.id, zone="frontal_hairline",
-                             pigment_free_text="carbon"))
+    db.session.add(
+        Placement(session_id=treatment.id, zone="frontal_hairline", pigment_free_text="carbon")
+    )
     db.session.commit()
     projection = projections.project_client(reference_client, date(2025, 6, 1))
     assert "frontal_hairline" in projection.zones
@@ -125,12 +129,14 @@ def test_a_rolled_back_change_leaves_the_stored_date_alone(reference_client: Cli
 
 
 def test_the_rebuild_command_reprojects_every_client(
-    app, reference_client: Client  # noqa: ANN001
+    app,
+    reference_client: Client,  # noqa: ANN001
 ) -> None:
     # Simulate a stale materialisation (as after a model upgrade) with a bulk UPDATE, which
     # bypasses the hooks, then rebuild.
-    db.session.execute(sa.update(Client).values(next_touch_up_on=None,
-                                                projection_model_version="old"))
+    db.session.execute(
+        sa.update(Client).values(next_touch_up_on=None, projection_model_version="old")
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["projections", "rebuild", "--batch-size", "1"])
     assert result.exit_code == 0, result.output

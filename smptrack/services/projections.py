@@ -198,13 +198,17 @@ def load_inputs_many(clients: Sequence[Client]) -> dict[int, ProjectionInputs]:
     ):
         assessments[row.client_id].append(row)
     practitioners = {c.practitioner_id for c in clients if c.practitioner_id is not None}
-    thresholds = dict(
-        db.session.execute(
-            sa.select(
-                PracticeSettings.practitioner_id, PracticeSettings.touch_up_threshold_pct
-            ).where(PracticeSettings.practitioner_id.in_(practitioners))
-        ).all()
-    ) if practitioners else {}
+    thresholds = (
+        dict(
+            db.session.execute(
+                sa.select(
+                    PracticeSettings.practitioner_id, PracticeSettings.touch_up_threshold_pct
+                ).where(PracticeSettings.practitioner_id.in_(practitioners))
+            ).all()
+        )
+        if practitioners
+        else {}
+    )
     return {
         client.id: _inputs(
             client,
