@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -16,12 +17,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import check_password_hash
+from werkzeug.test import TestResponse
 
 from smptrack.extensions import db
 from smptrack.models import Client, User
 from tests.conftest import PASSWORD, make_user
 
-NEW_PASSWORD = "a brand new passphrase"
 HOST = "smptrack.test"  # the SERVER_NAME of the test config
 
 
@@ -33,7 +34,7 @@ class OwnContextClient(FlaskClient):
     database session would carry over from one request, or one browser, to the next.
     """
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -222,7 +223,25 @@ def test_it_refuses_an_inactive_user(app: Flask, client: FlaskClient) -> None:
     assert not is_logged_in(client)
 
 
-def remember_cookie(response) -> str | None:  # noqa: ANN001
+@pytest.mark.parametrize("remembered", [False, True], ids=["session", "remember-cookie"])
+def test_it_logs_out_a_user_who_is_deactivated_while_logged_in(
+    app: Flask, client: FlaskClient, pat: User, remembered: bool
+) -> None:
+    log_in_with_form(
+        client, "pat@example.com", PASSWORD, **({"remember": "y"} if remembered else {})
+    )
+    assert is_logged_in(client)
+    if remembered:
+        client.delete_cookie("session", domain=HOST)
+
+    db.session.execute(sa.update(User).where(User.id == pat.id).values(active=False))
+    db.session.commit()
+
+    assert not is_logged_in(client)
+    assert client.get("/clients/").status_code == 302
+
+
+def remember_cookie(response: TestResponse) -> str | None:
     for header in response.headers.getlist("Set-Cookie"):
         if header.startswith("remember_token="):
             return header

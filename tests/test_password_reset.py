@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 from werkzeug.security import check_password_hash
+from werkzeug.test import TestResponse
 
 from smptrack.extensions import db
 from smptrack.models import User
@@ -29,7 +31,7 @@ class OwnContextClient(FlaskClient):
     """Every request in its own app context (own ``g`` and database session), as in production;
     otherwise requests share the context the ``app`` fixture keeps pushed."""
 
-    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -67,12 +69,12 @@ def reset_link(message: EmailMessage) -> str:
 
 def request_reset(app: Flask, email: str) -> str:
     """Ask for a reset link and return the path it points to."""
-    before = len(sent_messages(app))
+    before = {message["Message-ID"] for message in sent_messages(app)}
     response = app.test_client().post("/auth/reset", data={"email": email})
     assert response.status_code == 302
-    messages = sent_messages(app)
-    assert len(messages) == before + 1
-    return urlsplit(reset_link(messages[-1])).path
+    # By Message-ID, not position: files written in the same second sort in random order.
+    [message] = [m for m in sent_messages(app) if m["Message-ID"] not in before]
+    return urlsplit(reset_link(message)).path
 
 
 def choose_password(client: FlaskClient, path: str, password: str):
@@ -154,9 +156,7 @@ def test_it_sets_the_new_password_and_retires_the_old_one(app: Flask, rae: User)
     assert not can_log_in(app, "rae@example.com", PASSWORD)
 
 
-def test_it_refuses_a_too_short_new_password_and_keeps_the_old_one(
-    app: Flask, rae: User
-) -> None:
+def test_it_refuses_a_too_short_new_password_and_keeps_the_old_one(app: Flask, rae: User) -> None:
     path = request_reset(app, "rae@example.com")
 
     response = choose_password(app.test_client(), path, "short")
@@ -184,8 +184,10 @@ def test_it_refuses_the_same_link_a_second_time(app: Flask, rae: User) -> None:
 
 
 def test_it_retires_every_earlier_link_once_the_password_changes(app: Flask, rae: User) -> None:
-    first = request_reset(app, "rae@example.com")
+    with clock_set_back(60):
+        first = request_reset(app, "rae@example.com")
     second = request_reset(app, "rae@example.com")
+    assert first != second
 
     assert choose_password(app.test_client(), second, NEW_PASSWORD).status_code == 302
     assert choose_password(app.test_client(), first, "an older link's pass").status_code == 302
@@ -254,3 +256,27 @@ def test_it_tells_in_the_mail_how_long_the_link_lasts(app: Flask, rae: User) -> 
 
     [message] = sent_messages(app)
     assert "5 hours" in message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_it_builds_the_link_from_the_configured_base_url_not_the_request(
+    app: Flask, rae: User
+) -> None:
+    app.config["BASE_URL"] = "https://smp.example.com/"
+
+    app.test_client().post(
+        "/auth/reset", data={"email": "rae@example.com"}, headers={"Host": "evil.example"}
+    )
+
+    [message] = sent_messages(app)
+    assert reset_link(message).startswith("https://smp.example.com/auth/reset/")
+
+
+def test_it_never_puts_a_forged_host_in_a_reset_link(app: Flask, rae: User) -> None:
+    app.config["SERVER_NAME"] = None  # as in a default deployment
+
+    app.test_client().post(
+        "/auth/reset", data={"email": "rae@example.com"}, headers={"Host": "evil.example"}
+    )
+
+    links = [reset_link(message) for message in sent_messages(app)]
+    assert links == [] or all("evil.example" not in link for link in links)
