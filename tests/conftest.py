@@ -183,7 +183,7 @@ def log_in(test_client: FlaskClient, user: User | None) -> FlaskClient:
     """Put ``user`` in the session as Flask-Login does after a real login (tested separately)."""
     if user is not None:
         with test_client.session_transaction() as sess:
-            sess["_user_id"] = str(user.id)
+            sess["_user_id"] = user.get_id()
             sess["_fresh"] = True
     return test_client
 

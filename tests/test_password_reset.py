@@ -17,12 +17,12 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.test import TestResponse
 
 from smptrack.extensions import db
 from smptrack.models import User
-from tests.conftest import PASSWORD, make_user, sent_messages
+from tests.conftest import PASSWORD, log_in, make_user, sent_messages
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -280,3 +280,13 @@ def test_it_never_puts_a_forged_host_in_a_reset_link(app: Flask, rae: User) -> N
 
     links = [reset_link(message) for message in sent_messages(app)]
     assert links == [] or all("evil.example" not in link for link in links)
+
+
+def test_a_new_password_ends_sessions_started_with_the_old_one(app: Flask, rae: User) -> None:
+    other_device = log_in(app.test_client(), rae)
+    assert other_device.get("/account").status_code == 200
+    rae.password_hash = generate_password_hash("a brand new password")
+    db.session.commit()
+    response = other_device.get("/account")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]

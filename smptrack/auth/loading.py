@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 from flask import request, url_for
 from flask_login import LoginManager
 
@@ -18,11 +20,15 @@ def configure_login(manager: LoginManager) -> None:
     manager.session_protection = "basic"
 
     @manager.user_loader
-    def load_user(user_id: str) -> User | None:
+    def load_user(session_id: str) -> User | None:
+        user_id, _, fingerprint = (session_id or "").partition(":")
         try:
-            return db.session.get(User, int(user_id))
+            user = db.session.get(User, int(user_id))
         except (TypeError, ValueError):
             return None
+        if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint):
+            return None  # the password changed since this session began
+        return user
 
     @manager.unauthorized_handler
     def unauthorized():

@@ -115,7 +115,7 @@ def reset_request():
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", form=form)
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -137,7 +137,7 @@ def reset_password(token: str):
             db.session.commit()
             flash("Your password is changed. Log in with it now.", "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -172,7 +172,10 @@ def accept_invite(token: str):
             login_user(user)
             flash("Your login is ready and linked to your record.", "success")
             return redirect(url_for("account.me"))
-    return render_template("auth/accept_invite.html", form=form, invitation=invitation)
+    return (
+        render_template("auth/accept_invite.html", form=form, invitation=invitation),
+        422 if form.errors else 200,
+    )
 
 
 def _link_existing(invitation, token: str):

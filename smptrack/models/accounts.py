@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -41,6 +42,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
         return self.active
+
+    def get_id(self) -> str:
+        """The session's user id, bound to the current password: changing or resetting the
+        password ends every other session and "remember me" cookie."""
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     @property
     def is_practitioner(self) -> bool:

@@ -169,7 +169,7 @@ def set_password(user: User, password: str) -> None:
 
 def _password_fingerprint(user: User) -> str:
     # Part of the token: once the password changes, every earlier reset link stops working.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+    return user.password_fingerprint
 
 
 def make_reset_token(user: User, secret_key: str) -> str:
