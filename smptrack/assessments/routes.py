@@ -1,3 +1,167 @@
+"""Fade assessments: list, record and delete, for the client themself and their practitioner.
+
+Thin: parse the form, call a service, record the audit event, commit once, render or redirect.
+"""
+
 from __future__ import annotations
 
-from smptrack.assessments import bp  # noqa: F401
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from smptrack.assessments import bp
+from smptrack.assessments.forms import ASSESSOR_LABELS, AssessmentForm, ConfirmDeleteForm
+from smptrack.extensions import db
+from smptrack.models import Client, FadeAssessment
+from smptrack.services import access, audit
+from smptrack.services import assessments as ratings
+from smptrack.services import exposure as sun
+from smptrack.services import profile as profiles
+from smptrack.services.errors import ServiceError
+from smptrack.web import int_arg, remote_addr, role_required, utc_now
+
+
+@dataclass(frozen=True)
+class AssessmentPage:
+    """One page of assessments, shaped for partials/pagination.html."""
+
+    items: list[FadeAssessment]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _audit(action: str, client: Client, object_id: int | None, now: datetime) -> None:
+    audit.record_event(
+        current_user,
+        action,
+        client_id=client.id,
+        object_type="fade_assessment",
+        object_id=object_id,
+        remote_addr=remote_addr(),
+        now=now,
+    )
+
+
+def _load_client(client_id: int) -> Client:
+    """The record if it is the viewer's to act for (404 otherwise, via the access policy)."""
+    client = access.get_client(current_user, client_id)
+    profiles.require_acts_for(current_user, client)
+    return client
+
+
+@bp.route("/me/assessments")
+@role_required("client")
+def my_assessments():
+    client = access.own_client_record(current_user)
+    if client is None:
+        flash("Your login is not linked to a record yet.", "info")
+        return redirect(url_for("account.me"))
+    return redirect(url_for("assessments.index", client_id=client.id))
+
+
+@bp.route("/clients/<int:client_id>/assessments")
+@role_required("practitioner", "client")
+def index(client_id: int):
+    client = _load_client(client_id)
+    now = utc_now()
+    per_page = int(current_app.config["PAGE_SIZE"])
+    number = int_arg("page", 1)
+    items, total = ratings.assessments_page(client, page=number, per_page=per_page)
+    _audit("read", client, None, now)
+    db.session.commit()
+    return render_template(
+        "assessments/index.html",
+        client=client,
+        page=AssessmentPage(items=items, page=number, per_page=per_page, total=total),
+        labels=ASSESSOR_LABELS,
+        may_delete=lambda a: ratings.may_delete(current_user, a),
+    )
+
+
+@bp.route("/clients/<int:client_id>/assessments/new", methods=["GET", "POST"])
+@role_required("practitioner", "client")
+def new(client_id: int):
+    client = _load_client(client_id)
+    now = utc_now()
+    kinds = ratings.assessor_kinds_for(current_user)
+    form = AssessmentForm(
+        assessed_on=profiles.client_today(client, now),
+        zone=sun.treated_zones(client)[0],
+        assessor_kind=kinds[0],
+    )
+    form.set_assessor_kinds(kinds)
+    if request.method == "GET":
+        _audit("read", client, None, now)
+        db.session.commit()
+        return render_template("assessments/new.html", client=client, form=form, kinds=kinds)
+    if form.validate_on_submit():
+        data = ratings.AssessmentInput(
+            assessed_on=form.assessed_on.data,
+            zone=form.zone.data,
+            density_pct=form.density_pct.data,
+            assessor_kind=form.assessor_kind.data,
+            note=form.note.data or "",
+            blur_or_colour_shift=form.blur_or_colour_shift.data,
+        )
+        try:
+            assessment = ratings.record_assessment(current_user, client, data, now=now)
+            _audit("create", client, assessment.id, now)
+        except ServiceError as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                if name in form._fields:
+                    form._fields[name].errors = [message]
+                else:
+                    form.form_errors.append(message)
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash("The assessment is recorded.", "success")
+            return redirect(url_for("assessments.index", client_id=client.id))
+    return render_template("assessments/new.html", client=client, form=form, kinds=kinds), 422
+
+
+@bp.route("/assessments/<int:assessment_id>/delete", methods=["GET", "POST"])
+@role_required("practitioner", "client")
+def delete(assessment_id: int):
+    assessment = ratings.get_assessment(current_user, assessment_id)
+    client = _load_client(assessment.client_id)
+    now = utc_now()
+    form = ConfirmDeleteForm()
+    if not ratings.may_delete(current_user, assessment):
+        # Visible (it is on the client's own record) but not theirs to remove: 403, not 404.
+        abort(403, "Only your practitioner can remove their own assessment.")
+    if request.method == "POST" and form.validate_on_submit():
+        _audit("delete", client, assessment.id, now)
+        ratings.delete_assessment(current_user, assessment_id, now=now)
+        db.session.commit()
+        flash("The assessment is deleted.", "success")
+        return redirect(url_for("assessments.index", client_id=client.id))
+    _audit("read", client, assessment.id, now)
+    db.session.commit()
+    status = 200 if request.method == "GET" else 422
+    return (
+        render_template(
+            "assessments/delete.html",
+            client=client,
+            assessment=assessment,
+            form=form,
+            labels=ASSESSOR_LABELS,
+        ),
+        status,
+    )

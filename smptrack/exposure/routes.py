@@ -1,3 +1,300 @@
+"""The profile facts and the sun log of a client, for the client themself and their practitioner.
+
+Thin: parse the form, call a service, record the audit event, commit once, render or redirect.
+"""
+
 from __future__ import annotations
 
-from smptrack.exposure import bp  # noqa: F401
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from smptrack.exposure import bp
+from smptrack.exposure.forms import (
+    HAIR_LABELS,
+    HAT_LABELS,
+    ConfirmDeleteForm,
+    ExposureForm,
+    ProfileForm,
+    QuickExposureForm,
+)
+from smptrack.extensions import db
+from smptrack.models import Client
+from smptrack.services import access, audit
+from smptrack.services import exposure as sun
+from smptrack.services import profile as profiles
+from smptrack.services.errors import ServiceError
+from smptrack.web import int_arg, remote_addr, role_required, utc_now
+
+
+@dataclass(frozen=True)
+class MonthPage:
+    """One page of the month list, shaped for partials/pagination.html."""
+
+    items: list[sun.MonthSummary]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _audit(action: str, client: Client, object_type: str, object_id: int | None, now: datetime):
+    audit.record_event(
+        current_user,
+        action,
+        client_id=client.id,
+        object_type=object_type,
+        object_id=object_id,
+        remote_addr=remote_addr(),
+        now=now,
+    )
+
+
+def _load_client(client_id: int) -> Client:
+    """The record if it is the viewer's to act for (404 otherwise, via the access policy)."""
+    client = access.get_client(current_user, client_id)
+    profiles.require_acts_for(current_user, client)
+    return client
+
+
+def _show_service_error(form: FlaskForm, exc: ServiceError) -> None:
+    db.session.rollback()
+    for name, message in exc.fields.items():
+        if name in form._fields:
+            form._fields[name].errors = [message]
+        else:
+            form.form_errors.append(message)
+    flash(exc.message, "error")
+
+
+# --- the client's own shortcuts ---------------------------------------------------------------
+
+
+def _own_record_or_home():
+    client = access.own_client_record(current_user)
+    if client is None:
+        flash("Your login is not linked to a record yet.", "info")
+    return client
+
+
+@bp.route("/me/sun")
+@role_required("client")
+def my_sun_log():
+    client = _own_record_or_home()
+    if client is None:
+        return redirect(url_for("account.me"))
+    return redirect(url_for("exposure.index", client_id=client.id))
+
+
+@bp.route("/me/profile")
+@role_required("client")
+def my_profile():
+    client = _own_record_or_home()
+    if client is None:
+        return redirect(url_for("account.me"))
+    return redirect(url_for("exposure.profile", client_id=client.id))
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+
+@bp.route("/clients/<int:client_id>/profile", methods=["GET", "POST"])
+@role_required("practitioner", "client")
+def profile(client_id: int):
+    client = _load_client(client_id)
+    now = utc_now()
+    if request.method == "GET":
+        form = ProfileForm(obj=profiles.profile_of(client))
+        _audit("read", client, "client_profile", client.id, now)
+        db.session.commit()
+        return render_template("profile/edit.html", client=client, form=form)
+    form = ProfileForm()
+    if form.validate_on_submit():
+        data = profiles.ProfileInput(
+            **{name: form._fields[name].data for name in profiles.PROFILE_FIELDS}
+        )
+        try:
+            profiles.update_profile(current_user, client, data, now=now)
+            _audit("update", client, "client_profile", client.id, now)
+        except ServiceError as exc:
+            _show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Profile saved.", "success")
+            return redirect(url_for("exposure.profile", client_id=client.id))
+    return render_template("profile/edit.html", client=client, form=form), 422
+
+
+# --- sun log ----------------------------------------------------------------------------------
+
+
+def _month_arg(value: str | None) -> date | None:
+    """``?month=YYYY-MM`` as the first of that month; anything else is ignored."""
+    if not value or len(value) != 7:
+        return None
+    try:
+        chosen = datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return None
+    return chosen if chosen.year >= sun.EARLIEST_DATE.year else None
+
+
+def _render_log(client: Client, quick_form: QuickExposureForm, now: datetime, status: int = 200):
+    zones = sun.treated_zones(client)
+    log = sun.exposures_of(client)
+    months = sun.monthly_summary(client, zones=zones, exposures=log)
+    per_page = int(current_app.config["PAGE_SIZE"])
+    page_number = min(int_arg("page", 1), max(1, -(-len(months) // per_page)))
+    page = MonthPage(
+        items=months[(page_number - 1) * per_page : page_number * per_page],
+        page=page_number,
+        per_page=per_page,
+        total=len(months),
+    )
+    today = profiles.client_today(client, now)
+    selected = _month_arg(request.args.get("month"))
+    if selected is None:
+        selected = months[0].month if months else today.replace(day=1)
+    entries = [
+        (entry, sun.ambient_dose(entry), sun.effective_dose_by_zone(client, entry, zones=zones))
+        for entry in log
+        if entry.exposed_on.replace(day=1) == selected
+    ]
+    return (
+        render_template(
+            "exposure/index.html",
+            client=client,
+            zones=zones,
+            page=page,
+            selected=selected,
+            entries=entries,
+            quick_form=quick_form,
+            today=today,
+            hair_labels=HAIR_LABELS,
+            hat_labels=HAT_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.route("/clients/<int:client_id>/sun")
+@role_required("practitioner", "client")
+def index(client_id: int):
+    client = _load_client(client_id)
+    now = utc_now()
+    _audit("read", client, "sun_log", None, now)
+    db.session.commit()
+    return _render_log(client, QuickExposureForm(formdata=None), now)
+
+
+@bp.route("/clients/<int:client_id>/sun/quick", methods=["POST"])
+@role_required("practitioner", "client")
+def quick(client_id: int):
+    client = _load_client(client_id)
+    now = utc_now()
+    form = QuickExposureForm()
+    if form.validate_on_submit():
+        data = sun.ExposureInput(
+            exposed_on=profiles.client_today(client, now),
+            duration_minutes=form.duration_minutes.data,
+            uv_index=form.uv_index.data,
+            uv_index_kind="daily_max",
+            hat=form.hat.data,
+        )
+        try:
+            entry = sun.log_exposure(current_user, client, data, now=now)
+            _audit("create", client, "sun_exposure", entry.id, now)
+        except ServiceError as exc:
+            _show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Today's time outdoors is logged.", "success")
+            return redirect(
+                url_for("exposure.index", client_id=client.id, month=f"{entry.exposed_on:%Y-%m}")
+            )
+    else:
+        flash("Today's entry was not logged: please correct the highlighted fields.", "error")
+    return _render_log(client, form, now, status=422)
+
+
+@bp.route("/clients/<int:client_id>/sun/new", methods=["GET", "POST"])
+@role_required("practitioner", "client")
+def new(client_id: int):
+    client = _load_client(client_id)
+    now = utc_now()
+    form = ExposureForm(exposed_on=profiles.client_today(client, now))
+    form.set_usual_hair_length(client.hair_length)
+    if request.method == "GET":
+        _audit("read", client, "sun_log", None, now)
+        db.session.commit()
+        return render_template("exposure/new.html", client=client, form=form)
+    if form.validate_on_submit():
+        data = sun.ExposureInput(
+            exposed_on=form.exposed_on.data,
+            start_time=form.start_time.data,
+            duration_minutes=form.duration_minutes.data,
+            uv_index=form.uv_index.data,
+            uv_index_kind=form.uv_index_kind.data,
+            hat=form.hat.data,
+            sunscreen_spf=form.sunscreen_spf.data,
+            sunscreen_applied_at=form.sunscreen_applied_at.data,
+            sunscreen_generous=form.sunscreen_generous.data,
+            swimming=form.swimming.data,
+            hair_length=form.hair_length.data or None,
+        )
+        try:
+            entry = sun.log_exposure(current_user, client, data, now=now)
+            _audit("create", client, "sun_exposure", entry.id, now)
+        except ServiceError as exc:
+            _show_service_error(form, exc)
+        else:
+            db.session.commit()
+            flash("The time outdoors is logged.", "success")
+            return redirect(
+                url_for("exposure.index", client_id=client.id, month=f"{entry.exposed_on:%Y-%m}")
+            )
+    return render_template("exposure/new.html", client=client, form=form), 422
+
+
+@bp.route("/sun/<int:exposure_id>/delete", methods=["GET", "POST"])
+@role_required("practitioner", "client")
+def delete(exposure_id: int):
+    entry = sun.get_exposure(current_user, exposure_id)
+    client = _load_client(entry.client_id)
+    now = utc_now()
+    form = ConfirmDeleteForm()
+    if request.method == "POST" and form.validate_on_submit():
+        month = f"{entry.exposed_on:%Y-%m}"
+        _audit("delete", client, "sun_exposure", entry.id, now)
+        sun.delete_exposure(current_user, exposure_id, now=now)
+        db.session.commit()
+        flash("The entry is deleted.", "success")
+        return redirect(url_for("exposure.index", client_id=client.id, month=month))
+    status = 200 if request.method == "GET" else 422
+    _audit("read", client, "sun_exposure", entry.id, now)
+    db.session.commit()
+    return (
+        render_template(
+            "exposure/delete.html",
+            client=client,
+            entry=entry,
+            form=form,
+            ambient=sun.ambient_dose(entry),
+            doses=sun.effective_dose_by_zone(client, entry),
+        ),
+        status,
+    )

@@ -1,0 +1,75 @@
+"""Forms of the fade assessment pages."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    RadioField,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired
+
+from smptrack.forms import choice_list
+from smptrack.models.vocabulary import ZONE_LABELS
+from smptrack.services.assessments import NOTE_MAX_CHARS
+
+ASSESSOR_LABELS = {
+    "practitioner_in_person": "Practitioner, in person",
+    "practitioner_photo": "Practitioner, from a photo",
+    "client_self": "Self-rating by the client",
+}
+
+
+class StrictForm(FlaskForm):
+    """A form that refuses fields it does not define (``client_id``, ``id``, ...) with a message.
+
+    The same as the exposure blueprint's; blueprints do not import each other.
+    """
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        unknown = sorted(set(request.form) - set(self._fields) - {"csrf_token"})
+        if unknown:
+            shown = ", ".join(name[:40] for name in unknown[:5])
+            self.form_errors.append(f"This form does not take these fields: {shown}.")
+            return False
+        return valid
+
+
+class AssessmentForm(StrictForm):
+    assessed_on = DateField(
+        "Date of the assessment",
+        validators=[InputRequired("Enter the date.")],
+        description="Today is filled in; a date in the future cannot be recorded.",
+    )
+    zone = SelectField("Zone", choices=choice_list(ZONE_LABELS.items()))
+    density_pct = FloatField(
+        "Density (% of the healed result)",
+        validators=[InputRequired("Enter the density.")],
+        description="100 % is as dense as when it had just healed; from 0 to 100. A touch-up is "
+        "usually due near 70 %.",
+    )
+    assessor_kind = RadioField("Assessed")
+    blur_or_colour_shift = BooleanField(
+        "Blurred dots or a blue/grey colour shift seen",
+        description="A touch-up adds density but does not fix blur or colour; this flags it.",
+    )
+    note = TextAreaField(
+        "Note",
+        description=f"Optional, up to {NOTE_MAX_CHARS:,} characters: light, angle, what you "
+        "noticed.",
+    )
+    submit = SubmitField("Record the assessment")
+
+    def set_assessor_kinds(self, kinds: tuple[str, ...]) -> None:
+        self.assessor_kind.choices = choice_list((kind, ASSESSOR_LABELS[kind]) for kind in kinds)
+
+
+class ConfirmDeleteForm(StrictForm):
+    submit = SubmitField("Delete this assessment")

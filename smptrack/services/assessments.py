@@ -1,0 +1,188 @@
+"""Fade assessments: a dated density estimate for one zone, which calibrates the projection.
+
+The practitioner rates in person or from a photo; the client rates themself. FADE-MODEL §6 weighs
+the three differently, so who rated is part of the record and cannot be chosen freely.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from smptrack.extensions import db
+from smptrack.models import Client, FadeAssessment
+from smptrack.models.vocabulary import ZONES
+from smptrack.services.access import Actor, visible_clients
+from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
+from smptrack.services.profile import client_today, require_acts_for
+
+EARLIEST_DATE = date(1990, 1, 1)
+NOTE_MAX_CHARS = 2000
+PRACTITIONER_KINDS = ("practitioner_in_person", "practitioner_photo")
+CLIENT_KINDS = ("client_self",)
+# Line breaks and tabs are ordinary in a note; every other control character is refused.
+_ALLOWED_CONTROLS = frozenset("\n\r\t")
+
+
+@dataclass(frozen=True)
+class AssessmentInput:
+    assessed_on: date
+    zone: str
+    density_pct: float  # percent of the healed result, 0..100
+    assessor_kind: str
+    note: str = ""
+    blur_or_colour_shift: bool = False
+
+
+def assessor_kinds_for(actor: Actor) -> tuple[str, ...]:
+    """The kinds of rating ``actor`` may record: a client rates themself, a practitioner not."""
+    return CLIENT_KINDS if actor.role == "client" else PRACTITIONER_KINDS
+
+
+def check_text(value: object, *, name: str, max_chars: int, errors: dict[str, str]) -> str:
+    """``value`` as clean text (stripped, line breaks normalised) or an entry in ``errors``."""
+    if not isinstance(value, str):
+        errors[name] = "Enter text."
+        return ""
+    # Checked before stripping: str.strip() removes some control characters (\x1c-\x1f) too.
+    if any(
+        unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS for ch in value
+    ):
+        errors[name] = "Remove the control characters (invisible characters) from this text."
+    text = value.replace("\r\n", "\n").strip()
+    if len(text) > max_chars:
+        errors[name] = f"Keep this under {max_chars:,} characters (it has {len(text):,})."
+    return text
+
+
+def validate_assessment(
+    actor: Actor, client: Client, data: AssessmentInput, *, now: datetime
+) -> AssessmentInput:
+    """``data`` checked and normalised; raises ValidationFailed naming every bad field."""
+    errors: dict[str, str] = {}
+    if not isinstance(data.assessed_on, date) or isinstance(data.assessed_on, datetime):
+        errors["assessed_on"] = "Enter the date as YYYY-MM-DD."
+    elif data.assessed_on > client_today(client, now):
+        errors["assessed_on"] = "The date is in the future; record an assessment once it is made."
+    elif data.assessed_on < EARLIEST_DATE:
+        errors["assessed_on"] = f"Enter a date from {EARLIEST_DATE.year} onwards."
+    if data.zone not in ZONES:
+        errors["zone"] = "Choose a zone from the list."
+    density = data.density_pct
+    if (
+        not isinstance(density, int | float)
+        or isinstance(density, bool)
+        or not math.isfinite(density)
+        or not 0 <= density <= 100
+    ):
+        errors["density_pct"] = "Enter the density as a percentage from 0 to 100."
+    allowed = assessor_kinds_for(actor)
+    if data.assessor_kind not in allowed:
+        errors["assessor_kind"] = (
+            "A client records a self-rating."
+            if actor.role == "client"
+            else "Choose in person or from a photo; a self-rating is the client's own."
+        )
+    note = check_text(data.note, name="note", max_chars=NOTE_MAX_CHARS, errors=errors)
+    if not isinstance(data.blur_or_colour_shift, bool):
+        errors["blur_or_colour_shift"] = "Answer yes or no."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", errors)
+    return replace(data, note=note, density_pct=float(density))
+
+
+def record_assessment(
+    actor: Actor, client: Client, data: AssessmentInput, *, now: datetime
+) -> FadeAssessment:
+    """Record one rating of one zone, by the client themself (``client_self`` only) or their
+    practitioner (``practitioner_in_person`` or ``practitioner_photo``).
+
+    Refuses a date in the future in the client's time zone. Raises NotFound (not the actor's
+    client) or ValidationFailed (nothing is written). Flushes, never commits.
+    """
+    require_acts_for(actor, client)
+    data = validate_assessment(actor, client, data, now=now)
+    assessment = FadeAssessment(
+        client_id=client.id,
+        assessed_on=data.assessed_on,
+        zone=data.zone,
+        density_pct=data.density_pct,
+        assessor_kind=data.assessor_kind,
+        assessed_by_id=actor.id,
+        note=data.note,
+        blur_or_colour_shift=data.blur_or_colour_shift,
+        created_at=now,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    return assessment
+
+
+def assessments_of(client: Client) -> list[FadeAssessment]:
+    """The client's assessments, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(FadeAssessment)
+            .where(FadeAssessment.client_id == client.id)
+            .order_by(FadeAssessment.assessed_on.desc(), FadeAssessment.id.desc())
+        )
+    )
+
+
+def get_assessment(actor: Actor, assessment_id: int) -> FadeAssessment:
+    """The assessment ``assessment_id`` if its client is visible to ``actor``, else NotFound."""
+    assessment = db.session.scalar(
+        sa.select(FadeAssessment)
+        .where(FadeAssessment.id == assessment_id)
+        .where(FadeAssessment.client_id.in_(visible_clients(actor).with_only_columns(Client.id)))
+    )
+    if assessment is None:
+        raise NotFound("No such assessment.")
+    return assessment
+
+
+def may_delete(actor: Actor, assessment: FadeAssessment) -> bool:
+    """The practitioner may remove any rating of their client; a client only their self-ratings."""
+    if actor.role == "client":
+        return assessment.assessor_kind in CLIENT_KINDS
+    return actor.role == "practitioner"
+
+
+def delete_assessment(actor: Actor, assessment_id: int, *, now: datetime) -> FadeAssessment:
+    """Remove one assessment. Returns the removed row.
+
+    Raises NotFound (another tenant's) or Forbidden (a client removing the practitioner's
+    rating). Flushes, never commits.
+    """
+    assessment = get_assessment(actor, assessment_id)
+    if not may_delete(actor, assessment):
+        raise Forbidden("Only your practitioner can remove their own assessment.")
+    db.session.delete(assessment)
+    db.session.flush()
+    return assessment
+
+
+def assessments_page(
+    client: Client, *, page: int, per_page: int
+) -> tuple[list[FadeAssessment], int]:
+    """One page of the client's assessments, newest first, and how many there are in all."""
+    total = (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(FadeAssessment)
+            .where(FadeAssessment.client_id == client.id)
+        )
+        or 0
+    )
+    items = db.session.scalars(
+        sa.select(FadeAssessment)
+        .where(FadeAssessment.client_id == client.id)
+        .order_by(FadeAssessment.assessed_on.desc(), FadeAssessment.id.desc())
+        .limit(per_page)
+        .offset((max(1, page) - 1) * per_page)
+    )
+    return list(items), total
