@@ -1,19 +1,22 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from smptrack.account import bp
 from smptrack.account.forms import RevokeTokenForm, SettingsForm
 from smptrack.extensions import db
+from smptrack.links import assessment_links, own_links, session_links
 from smptrack.services import access, accounts, audit
+from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
-from smptrack.web import remote_addr, role_required, utc_now
+from smptrack.web import int_arg, remote_addr, role_required, utc_now
 
 
 @bp.route("/me")
 @role_required("client")
 def me():
+    """The client's own record and history timeline."""
     client = access.own_client_record(current_user)
     if client is not None:
         audit.record_event(
@@ -26,7 +29,21 @@ def me():
             now=utc_now(),
         )
         db.session.commit()
-    return render_template("account/me.html", client=client)
+    history = months = None
+    if client is not None:
+        history = history_service.client_history(client)
+        months = history_service.paginate(
+            history.months, int_arg("page", 1), int(current_app.config["PAGE_SIZE"])
+        )
+    return render_template(
+        "account/me.html",
+        client=client,
+        history=history,
+        months=months,
+        links=own_links(client),
+        session_links=session_links,
+        assessment_links=assessment_links,
+    )
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -8,9 +8,11 @@ from flask_login import current_user
 from smptrack.clients import bp
 from smptrack.clients.forms import ClientForm, InviteForm
 from smptrack.extensions import db
+from smptrack.links import assessment_links, own_links, practice_links, session_links
 from smptrack.outgoing import external_url, send_templated
 from smptrack.services import access, accounts, audit
 from smptrack.services import clients as client_service
+from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
 from smptrack.web import int_arg, remote_addr, role_required, secret_key, utc_now
 
@@ -29,7 +31,10 @@ def index():
         page=int_arg("page", 1),
         per_page=int(current_app.config["PAGE_SIZE"]),
     )
-    return render_template("clients/index.html", page=page, search=search, sort=sort)
+    last_sessions = history_service.last_sessions([c.id for c in page.items])
+    return render_template(
+        "clients/index.html", page=page, search=search, sort=sort, last_sessions=last_sessions
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -75,8 +80,8 @@ def new():
 @bp.route("/<int:client_id>")
 @role_required("practitioner", "client", "admin")
 def show(client_id: int):
+    """The client's record and history timeline; for their practitioner, also the access log."""
     client = access.get_client(current_user, client_id)
-    now = utc_now()
     audit.record_event(
         current_user,
         "read",
@@ -84,19 +89,29 @@ def show(client_id: int):
         object_type="client",
         object_id=client.id,
         remote_addr=remote_addr(),
-        now=now,
+        now=utc_now(),
     )
     db.session.commit()
-    invite_form = InviteForm(email=client.email) if access.may_manage_practice(
-        current_user, client
-    ) else None
+    per_page = int(current_app.config["PAGE_SIZE"])
+    history = history_service.client_history(client)
+    months = history_service.paginate(history.months, int_arg("page", 1), per_page)
+    manages = access.may_manage_practice(current_user, client)
+    invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
     events = (
-        audit.events_for_client(client.id)
-        if access.may_manage_practice(current_user, client)
-        else []
+        history_service.audit_page(client.id, page=int_arg("events_page", 1), per_page=per_page)
+        if manages
+        else None
     )
     return render_template(
-        "clients/show.html", client=client, invite_form=invite_form, events=events
+        "clients/show.html",
+        client=client,
+        history=history,
+        months=months,
+        invite_form=invite_form,
+        events=events,
+        links=practice_links(client) if manages else own_links(client),
+        session_links=session_links,
+        assessment_links=assessment_links,
     )
 
 

@@ -1,4 +1,5 @@
-"""The privacy pages."""
+"""The privacy pages: a client's data as one JSON download, and erasure (by the client, or by
+their practitioner)."""
 
 from flask import Blueprint
 

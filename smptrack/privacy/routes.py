@@ -1,3 +1,116 @@
 from __future__ import annotations
 
-from smptrack.privacy import bp  # noqa: F401
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, url_for
+from flask_login import current_user, logout_user
+
+from smptrack.extensions import db
+from smptrack.privacy import bp
+from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
+from smptrack.services import access, audit, exports
+from smptrack.services.errors import ValidationFailed
+from smptrack.web import remote_addr, role_required, utc_now
+
+
+def _download(document: dict[str, Any], name: str, now: datetime) -> Response:
+    body = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{now:%Y-%m-%d}.json"'
+    # Personal data: no shared or browser cache keeps a copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _audit(action: str, client_id: int, now: datetime) -> None:
+    audit.record_event(
+        current_user,
+        action,
+        client_id=client_id,
+        object_type="client",
+        object_id=client_id,
+        remote_addr=remote_addr(),
+        now=now,
+    )
+
+
+@bp.get("/clients/<int:client_id>/export")
+@role_required("practitioner")
+def export_client(client_id: int):
+    client = access.get_client(current_user, client_id)
+    access.require_practice_of(current_user, client)
+    now = utc_now()
+    _audit("export", client.id, now)
+    document = exports.export_client(current_user, client, now=now)
+    db.session.commit()
+    return _download(document, f"smptrack-client-{client_id}", now)
+
+
+@bp.get("/me/export")
+@role_required("client")
+def export_own():
+    now = utc_now()
+    record = access.own_client_record(current_user)
+    if record is not None:
+        _audit("export", record.id, now)
+    document = exports.export_own_data(current_user._get_current_object(), now=now)
+    db.session.commit()
+    return _download(document, "smptrack-my-data", now)
+
+
+@bp.route("/clients/<int:client_id>/erase", methods=["GET", "POST"])
+@role_required("practitioner")
+def erase_client(client_id: int):
+    client = access.get_client(current_user, client_id)
+    access.require_practice_of(current_user, client)
+    form = EraseClientForm()
+    if form.validate_on_submit():
+        typed = " ".join(form.confirm_name.data.split()).casefold()
+        if typed == " ".join(client.display_name.split()).casefold():
+            exports.erase_client(current_user, client, now=utc_now(), remote_addr=remote_addr())
+            db.session.commit()
+            # No name in the message: the flash travels in the session cookie.
+            flash("The client's record, history and files are erased.", "success")
+            return redirect(url_for("clients.index"))
+        form.confirm_name.errors = [
+            "That is not the client's name as recorded. Nothing was erased."
+        ]
+    if form.errors:
+        summary = exports.erasure_summary(client)
+        return render_template(
+            "privacy/erase_client.html", client=client, form=form, summary=summary
+        ), 422
+    _audit("read", client.id, utc_now())
+    summary = exports.erasure_summary(client)
+    db.session.commit()
+    return render_template("privacy/erase_client.html", client=client, form=form, summary=summary)
+
+
+@bp.route("/me/erase", methods=["GET", "POST"])
+@role_required("client")
+def erase_own():
+    form = EraseOwnAccountForm()
+    if form.validate_on_submit():
+        try:
+            exports.erase_own_account(
+                current_user._get_current_object(), form.password.data, now=utc_now()
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.password.errors = [exc.fields.get("password", exc.message)]
+        else:
+            logout_user()
+            db.session.commit()
+            flash("Your account and everything smptrack held about you are erased.", "success")
+            return redirect(url_for("home.index"))
+    record = access.own_client_record(current_user)
+    summary = exports.erasure_summary(record) if record is not None else None
+    status = 422 if form.errors else 200
+    if record is not None and not form.errors:
+        _audit("read", record.id, utc_now())
+        db.session.commit()
+    return render_template(
+        "privacy/erase_own.html", form=form, record=record, summary=summary
+    ), status

@@ -1,14 +1,36 @@
-"""Demo data for ``smptrack serve --demo``: created once, idempotently."""
+"""Demo data for ``smptrack serve --demo``: a practice with full histories, created once.
+
+One practitioner with a pigment catalogue (one lot already expired), five clients with a series
+of sessions (and, for some, a touch-up), years of sun log and fade assessments, and one client
+login. Every date is relative to ``now``, so the demo always looks current, and the random parts
+come from fixed seeds, so two installs show the same practice.
+
+Idempotent piece by piece: each run adds only what is missing (the logins, the clients, the
+catalogue, each client's history), so an instance made by an older version gains the histories.
+Rows are written directly through the models, in bulk, so the whole practice takes well under
+a second to create; the projection hooks compute each client's touch-up date on commit.
+"""
 
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from smptrack.extensions import db
-from smptrack.models import Client, User
+from smptrack.models import (
+    Client,
+    FadeAssessment,
+    Pigment,
+    PigmentLot,
+    Placement,
+    SunExposure,
+    TreatmentSession,
+    User,
+)
 from smptrack.services import accounts
 
 PRACTITIONER_EMAIL = "practitioner@demo.smptrack.test"
@@ -25,6 +47,15 @@ DEMO_CLIENTS = (
     ("Sam Carter", None, "Australia/Sydney", "Outdoor worker; hat habits discussed."),
 )
 
+# brand, line, shade, base, ((lot number, expires this many days after today), ...)
+DEMO_PIGMENTS = (
+    ("Nordic Scalp", "Pro", "Dark Ash", "carbon", (("DA-2201", -150), ("DA-2409", 700))),
+    ("Nordic Scalp", "Pro", "Medium Ash", "carbon", (("MA-2310", 420),)),
+    ("Meridian", "Iron", "Soft Brown", "iron_oxide", (("SB-118", 540),)),
+    ("Meridian", "Blend", "Charcoal", "mixed", (("CH-0407", 900),)),
+)
+EXPIRED_LOT = "DA-2201"
+
 
 @dataclass(frozen=True)
 class DemoLogins:
@@ -32,42 +63,425 @@ class DemoLogins:
     logins: tuple[tuple[str, str, str], ...]  # (role, email, password)
 
 
+@dataclass(frozen=True)
+class _Course:
+    """A demo client's treatment plan: sessions as (days before today, kind), per-zone placement
+    settings, profile facts, and how their sun log and assessments look."""
+
+    sessions: tuple[tuple[int, str], ...]
+    zones: tuple[tuple[str, str, str], ...]  # zone, shade, dilution
+    facts: dict
+    sun_days: int  # how far back the sun log goes
+    summer_uvi: float  # typical midday UV index maximum in midsummer
+    winter_uvi: float
+    southern: bool = False
+    outdoor_worker: bool = False
+    scar_tissue: bool = False
+    self_rating: bool = False  # the client rates their own fade (has a login)
+
+
+_COURSES = {
+    "Daniel Okafor": _Course(
+        sessions=((1130, "initial"), (1118, "build_up"), (1104, "build_up"), (190, "touch_up")),
+        zones=(
+            ("frontal_hairline", "Medium Ash", "light"),
+            ("left_temple", "Medium Ash", "light"),
+            ("right_temple", "Medium Ash", "light"),
+            ("mid_scalp", "Dark Ash", "standard"),
+            ("crown", "Dark Ash", "standard"),
+        ),
+        facts={
+            "fitzpatrick": 5,
+            "lifestyle": "average",
+            "latitude_band": "45_55",
+            "usual_hat": "cap",
+            "usual_hat_pct": 30,
+            "sun_log_complete": True,
+        },
+        sun_days=1160,
+        summer_uvi=6.5,
+        winter_uvi=1.0,
+        self_rating=True,
+    ),
+    "Marco Rossi": _Course(
+        sessions=((760, "initial"), (746, "build_up"), (733, "build_up")),
+        zones=(("mid_scalp", "Soft Brown", "standard"), ("crown", "Soft Brown", "standard")),
+        facts={
+            "fitzpatrick": 3,
+            "lifestyle": "outdoor_leisure",
+            "latitude_band": "35_45",
+            "goal": "density",
+            "hair_length": "thinning",
+            "usual_hat": "none",
+            "usual_hat_pct": 0,
+            "usual_sunscreen_spf": 30,
+            "usual_sunscreen_pct": 40,
+        },
+        sun_days=790,
+        summer_uvi=8.5,
+        winter_uvi=2.0,
+    ),
+    "James Whitaker": _Course(
+        sessions=((540, "scar"), (526, "scar"), (120, "correction")),
+        zones=(("fue_scars", "Charcoal", "standard"), ("occipital", "Charcoal", "light")),
+        facts={
+            "fitzpatrick": 2,
+            "lifestyle": "average",
+            "latitude_band": "35_45",
+            "goal": "scar_camouflage",
+            "hair_length": "stubble",
+            "usual_hat": "cap",
+            "usual_hat_pct": 50,
+        },
+        sun_days=560,
+        summer_uvi=8.0,
+        winter_uvi=1.5,
+        scar_tissue=True,
+    ),
+    "Lena Brandt": _Course(
+        sessions=((58, "initial"), (44, "build_up")),
+        zones=(("mid_scalp", "Soft Brown", "light"), ("crown", "Soft Brown", "light")),
+        facts={
+            "fitzpatrick": 2,
+            "lifestyle": "indoor",
+            "latitude_band": "45_55",
+            "goal": "density",
+            "hair_length": "dense",
+            "sebum": "dry",
+        },
+        sun_days=90,
+        summer_uvi=6.0,
+        winter_uvi=1.0,
+    ),
+    "Sam Carter": _Course(
+        sessions=((1480, "initial"), (1468, "build_up"), (1455, "build_up"), (370, "touch_up")),
+        zones=(
+            ("frontal_hairline", "Dark Ash", "light"),
+            ("crown", "Dark Ash", "standard"),
+            ("mid_scalp", "Dark Ash", "standard"),
+            ("left_parietal", "Dark Ash", "standard"),
+            ("right_parietal", "Dark Ash", "standard"),
+        ),
+        facts={
+            "fitzpatrick": 3,
+            "lifestyle": "outdoor_worker",
+            "latitude_band": "25_35",
+            "usual_hat": "wide_brim",
+            "usual_hat_pct": 60,
+            "usual_sunscreen_spf": 50,
+            "usual_sunscreen_pct": 70,
+            "sebum": "oily",
+            "swimming": "weekly",
+            "sun_log_complete": True,
+        },
+        sun_days=1500,
+        summer_uvi=11.0,
+        winter_uvi=3.5,
+        southern=True,
+        outdoor_worker=True,
+    ),
+}
+
+
 def ensure_demo_data(now: datetime) -> DemoLogins:
-    """Create the demo practice unless it exists. Flushes; the caller commits."""
+    """Create whatever part of the demo practice is missing. Flushes; the caller commits.
+
+    ``created`` is True when this run added anything.
+    """
     logins = (
         ("practitioner", PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD),
         ("client", CLIENT_EMAIL, CLIENT_PASSWORD),
     )
-    existing = db.session.scalar(sa.select(User).where(User.email == PRACTITIONER_EMAIL))
-    if existing is not None:
-        return DemoLogins(created=False, logins=logins)
-    practitioner = accounts.create_user(
-        email=PRACTITIONER_EMAIL,
-        password=PRACTITIONER_PASSWORD,
-        role="practitioner",
-        display_name="Alex Morgan (demo practitioner)",
-        time_zone="Europe/London",
-    )
-    client_user = accounts.create_user(
-        email=CLIENT_EMAIL,
-        password=CLIENT_PASSWORD,
-        role="client",
-        display_name="Daniel Okafor",
-        time_zone="Europe/London",
-    )
-    client_user.email_verified_at = now
-    for name, email, zone, notes in DEMO_CLIENTS:
-        db.session.add(
-            Client(
-                practitioner_id=practitioner.id,
-                user_id=client_user.id if email == CLIENT_EMAIL else None,
-                display_name=name,
-                email=email,
-                time_zone=zone,
-                notes=notes,
-                created_at=now,
-                updated_at=now,
+    created = False
+    practitioner = db.session.scalar(sa.select(User).where(User.email == PRACTITIONER_EMAIL))
+    if practitioner is None:
+        practitioner = accounts.create_user(
+            email=PRACTITIONER_EMAIL,
+            password=PRACTITIONER_PASSWORD,
+            role="practitioner",
+            display_name="Alex Morgan (demo practitioner)",
+            time_zone="Europe/London",
+        )
+        created = True
+    client_user = db.session.scalar(sa.select(User).where(User.email == CLIENT_EMAIL))
+    if client_user is None:
+        client_user = accounts.create_user(
+            email=CLIENT_EMAIL,
+            password=CLIENT_PASSWORD,
+            role="client",
+            display_name="Daniel Okafor",
+            time_zone="Europe/London",
+        )
+        client_user.email_verified_at = now
+        created = True
+    records = _ensure_clients(practitioner, client_user, now)
+    created |= len(records) > 0
+    lots = _ensure_catalogue(practitioner, now)
+    created |= lots[1]
+    today = now.date()
+    all_records = db.session.scalars(
+        sa.select(Client).where(Client.practitioner_id == practitioner.id)
+    ).all()
+    with_sessions = set(
+        db.session.scalars(
+            sa.select(TreatmentSession.client_id).where(
+                TreatmentSession.client_id.in_([c.id for c in all_records])
             )
         )
+    )
+    for record in all_records:
+        course = _COURSES.get(record.display_name)
+        if course is None or record.id in with_sessions:
+            continue
+        _add_history(record, course, practitioner, client_user, lots[0], today, now)
+        created = True
     db.session.flush()
-    return DemoLogins(created=True, logins=logins)
+    return DemoLogins(created=created, logins=logins)
+
+
+def _ensure_clients(practitioner: User, client_user: User, now: datetime) -> list[Client]:
+    existing = set(
+        db.session.scalars(
+            sa.select(Client.display_name).where(Client.practitioner_id == practitioner.id)
+        )
+    )
+    added = []
+    for name, email, zone, notes in DEMO_CLIENTS:
+        if name in existing:
+            continue
+        record = Client(
+            practitioner_id=practitioner.id,
+            user_id=client_user.id if email == CLIENT_EMAIL else None,
+            display_name=name,
+            email=email,
+            time_zone=zone,
+            notes=notes,
+            created_at=now,
+            updated_at=now,
+            **_COURSES[name].facts,
+        )
+        db.session.add(record)
+        added.append(record)
+    db.session.flush()
+    return added
+
+
+def _ensure_catalogue(
+    practitioner: User, now: datetime
+) -> tuple[dict[str, list[PigmentLot]], bool]:
+    """The catalogue's lots by shade (oldest expiry first), and whether anything was added."""
+    pigments = {
+        p.shade: p
+        for p in db.session.scalars(
+            sa.select(Pigment).where(Pigment.practitioner_id == practitioner.id)
+        )
+    }
+    added = False
+    today = now.date()
+    for brand, line, shade, base, lots in DEMO_PIGMENTS:
+        pigment = pigments.get(shade)
+        if pigment is None:
+            pigment = Pigment(
+                practitioner_id=practitioner.id,
+                brand=brand,
+                line=line,
+                shade=shade,
+                base=base,
+                created_at=now,
+            )
+            db.session.add(pigment)
+            db.session.flush()
+            for number, expires_in_days in lots:
+                db.session.add(
+                    PigmentLot(
+                        pigment_id=pigment.id,
+                        lot_number=number,
+                        expires_on=today + timedelta(days=expires_in_days),
+                        created_at=now,
+                    )
+                )
+            pigments[shade] = pigment
+            added = True
+    db.session.flush()
+    by_shade = {
+        shade: sorted(
+            db.session.scalars(sa.select(PigmentLot).where(PigmentLot.pigment_id == pigment.id)),
+            key=lambda lot: lot.expires_on,
+        )
+        for shade, pigment in pigments.items()
+    }
+    return by_shade, added
+
+
+def _lot_for(lots: list[PigmentLot], on: date) -> PigmentLot | None:
+    """The lot a careful practitioner used on ``on``: the first one still in date."""
+    for lot in lots:
+        if lot.expires_on >= on:
+            return lot
+    return None
+
+
+def _add_history(
+    record: Client,
+    course: _Course,
+    practitioner: User,
+    client_user: User,
+    lots: dict[str, list[PigmentLot]],
+    today: date,
+    now: datetime,
+) -> None:
+    rng = random.Random(f"smptrack-demo-{record.display_name}")  # noqa: S311 - demo data
+    for days_ago, kind in course.sessions:
+        performed_on = today - timedelta(days=days_ago)
+        treatment = TreatmentSession(
+            client_id=record.id,
+            performed_on=performed_on,
+            kind=kind,
+            performed_by_id=practitioner.id,
+            logged_by_id=practitioner.id,
+            logged_at=datetime.combine(performed_on, time(17, 30), tzinfo=UTC),
+            needle="1RL 0.25 mm" if kind != "scar" else "1RL 0.18 mm",
+            machine_settings="Rotary, 3.5 mm stroke, 8.2 V",
+            duration_minutes=rng.choice((150, 180, 210, 240)),
+            notes=_session_note(kind, rng),
+        )
+        db.session.add(treatment)
+        db.session.flush()
+        for zone, shade, dilution in course.zones:
+            lot = _lot_for(lots[shade], performed_on)
+            db.session.add(
+                Placement(
+                    session_id=treatment.id,
+                    zone=zone,
+                    pigment_lot_id=lot.id if lot else None,
+                    pigment_free_text=None if lot else f"{shade} (lot not recorded)",
+                    dilution=dilution,
+                    dilution_ratio="1:3 distilled water" if dilution == "light" else "",
+                    dot_size="0.25 mm",
+                    density_worked_pct=rng.choice((60, 70, 80)) if kind != "touch_up" else 40,
+                    depth="correct" if rng.random() > 0.1 else "shallow",
+                    depth_note="",
+                    scar_tissue=course.scar_tissue and zone in ("fue_scars", "scar_strip"),
+                )
+            )
+    _add_sun_log(record, course, client_user if course.self_rating else practitioner, today, now)
+    _add_assessments(record, course, practitioner, client_user, today, rng)
+
+
+def _session_note(kind: str, rng: random.Random) -> str:
+    return {
+        "initial": "First pass: hairline shape agreed from the mirror sketch.",
+        "build_up": rng.choice(
+            ("Second pass, darker tone; good retention.", "Filled gaps at the crown whorl.")
+        ),
+        "touch_up": "Refreshed density after fading; hairline kept soft.",
+        "correction": "Corrected a spread dot at the occipital edge.",
+        "scar": "Scar tissue takes pigment unevenly; worked lightly.",
+    }[kind]
+
+
+def _add_sun_log(record: Client, course: _Course, logger: User, today: date, now: datetime) -> None:
+    """Time outdoors on a seasonal pattern: more, longer and stronger in summer."""
+    rng = random.Random(f"smptrack-demo-sun-{record.display_name}")  # noqa: S311 - demo data
+    hair = record.hair_length
+    entries = []
+    for days_ago in range(course.sun_days, 0, -1):
+        day = today - timedelta(days=days_ago)
+        midsummer = 355 if course.southern else 172
+        season = 0.5 * (1 + math.cos(2 * math.pi * (day.timetuple().tm_yday - midsummer) / 365.25))
+        if course.outdoor_worker:
+            chance = 0.6 if day.weekday() < 5 else 0.3
+        else:
+            chance = 0.04 + 0.22 * season
+        if rng.random() >= chance:
+            continue
+        uvi = course.winter_uvi + (course.summer_uvi - course.winter_uvi) * season
+        uvi = min(20.0, round(uvi * rng.uniform(0.7, 1.1) * 2) / 2)
+        start_hour = rng.randint(7, 16)
+        minutes = (
+            rng.choice((240, 300, 360, 420))
+            if course.outdoor_worker
+            else rng.choice((30, 45, 60, 90, 120, 180))
+        )
+        hat = record.usual_hat if rng.random() * 100 < record.usual_hat_pct else "none"
+        spf = None
+        if record.usual_sunscreen_spf and rng.random() * 100 < record.usual_sunscreen_pct:
+            spf = record.usual_sunscreen_spf
+        entries.append(
+            SunExposure(
+                client_id=record.id,
+                exposed_on=day,
+                start_time=time(start_hour, rng.choice((0, 15, 30, 45))),
+                duration_minutes=minutes,
+                uv_index=uvi,
+                uv_index_kind="daily_max",
+                hat=hat,
+                sunscreen_spf=spf,
+                sunscreen_applied_at=time(start_hour, 0) if spf else None,
+                swimming=season > 0.8 and rng.random() < 0.15,
+                hair_length=hair,
+                logged_by_id=logger.id,
+                created_at=now,
+            )
+        )
+    db.session.add_all(entries)
+
+
+def _add_assessments(
+    record: Client,
+    course: _Course,
+    practitioner: User,
+    client_user: User,
+    today: date,
+    rng: random.Random,
+) -> None:
+    """A healed check 28 days after each course, then yearly ratings that drift downwards."""
+    zones = [zone for zone, _, _ in course.zones]
+    for ends_days_ago, next_starts_days_ago in _course_ends(course.sessions):
+        healed = today - timedelta(days=ends_days_ago - 28)
+        if healed >= today:
+            continue
+        note = "Healed check: even tone, crisp dots."
+        _assess(record, zones[0], healed, 100, "practitioner_in_person", practitioner, note)
+        age_days = 365
+        while ends_days_ago - 28 - age_days > max(next_starts_days_ago, 8):
+            on = healed + timedelta(days=age_days)
+            density = round(100 * math.exp(-0.085 * age_days / 365.25) + rng.uniform(-3, 3))
+            if course.self_rating:
+                note = "From the bathroom mirror with a hand mirror."
+                _assess(record, zones[-1], on, density, "client_self", client_user, note)
+            # Alternate years: from a photo the client sent, then in person.
+            kind = "practitioner_photo" if (age_days // 365) % 2 else "practitioner_in_person"
+            note = "Slightly softer at the edges."
+            _assess(record, zones[0], on + timedelta(days=7), density - 2, kind, practitioner, note)
+            age_days += 365
+
+
+def _course_ends(sessions: tuple[tuple[int, str], ...]) -> list[tuple[int, int]]:
+    """(days ago the course ended, days ago the next course began, or 0) for each course."""
+    starts = [i for i, (_, kind) in enumerate(sessions) if kind in ("initial", "touch_up")]
+    starts = starts or [0]
+    courses = []
+    for n in range(len(starts)):
+        following = starts[n + 1] if n + 1 < len(starts) else None
+        end = (following if following is not None else len(sessions)) - 1
+        next_start = sessions[following][0] if following is not None else 0
+        courses.append((sessions[end][0], next_start))
+    return courses
+
+
+def _assess(
+    record: Client, zone: str, on: date, density: float, kind: str, by: User, note: str
+) -> None:
+    db.session.add(
+        FadeAssessment(
+            client_id=record.id,
+            assessed_on=on,
+            zone=zone,
+            density_pct=max(0.0, min(100.0, float(density))),
+            assessor_kind=kind,
+            assessed_by_id=by.id,
+            note=note,
+            created_at=datetime.combine(on, time(18, 0), tzinfo=UTC),
+        )
+    )

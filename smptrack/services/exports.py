@@ -1,0 +1,454 @@
+"""Export and erasure of a client's data (the client's own right, or their practitioner's duty).
+
+- ``export_client`` gathers everything smptrack holds about one client into one JSON-able dict.
+- ``erase_client`` removes the client's rows and uploaded files. Audit lines stay, as the record
+  that an erasure happened, but point at nothing: their ``client_id`` becomes NULL and lines the
+  client's own login wrote lose the actor and the address.
+- ``erase_own_account`` is the client's own erasure, confirmed with their password: the record
+  as above, then the login and its API tokens.
+
+Everything here flushes and never commits; the caller owns the transaction and must not record
+audit lines naming the erased client after an erasure (add the "erase" line with
+``client_id=None``, which ``erase_client`` does itself).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+from email import policy
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from werkzeug.security import check_password_hash
+
+from smptrack.extensions import db
+from smptrack.models import (
+    ApiToken,
+    AuditEvent,
+    Client,
+    FadeAssessment,
+    Invitation,
+    PigmentLot,
+    Placement,
+    Reminder,
+    ReminderPreference,
+    SunExposure,
+    TreatmentSession,
+    User,
+)
+from smptrack.services import exposure as exposure_service
+from smptrack.services.access import Actor, may_manage_practice
+from smptrack.services.errors import Forbidden, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "smptrack-client-export"
+EXPORT_VERSION = 1
+
+# Never exported: secrets (hashes an attacker could attack offline) and the sender's lease.
+_SECRET_COLUMNS = {
+    "users": {"password_hash"},
+    "api_tokens": {"token_hash"},
+    "invitations": {"nonce_hash"},
+    "reminders": {"lease_expires_at", "leased_by"},
+}
+
+
+def may_export_or_erase(actor: Actor, client: Client) -> bool:
+    """The client's practitioner, or the client themself."""
+    return may_manage_practice(actor, client) or (
+        actor.role == "client" and client.user_id == actor.id
+    )
+
+
+def _require_rights(actor: Actor, client: Client) -> None:
+    if not may_export_or_erase(actor, client):
+        raise Forbidden("Only the client or their practitioner can do this.")
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    """Every column of ``row`` as JSON values, secrets left out; new columns export themselves."""
+    table = row.__table__
+    hidden = _SECRET_COLUMNS.get(table.name, set())
+    mapper = sa.inspect(row).mapper
+    return {
+        attr.key: _plain(getattr(row, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in hidden
+    }
+
+
+def export_client(actor: Actor, client: Client, *, now: datetime) -> dict[str, Any]:
+    """Everything about ``client`` as one JSON-able document.
+
+    ``actor`` is the client's practitioner or the client (else ``Forbidden``); the caller loaded
+    ``client`` through the access policy and records the "export" audit line. The login's
+    details and API tokens (never hashes) are listed only when the client exports their own
+    data; the practitioner's copy names the login's email and name.
+    """
+    _require_rights(actor, client)
+    sessions = list(
+        db.session.scalars(
+            sa.select(TreatmentSession)
+            .where(TreatmentSession.client_id == client.id)
+            .order_by(TreatmentSession.performed_on, TreatmentSession.id)
+            .options(
+                so.selectinload(TreatmentSession.placements)
+                .selectinload(Placement.pigment_lot)
+                .selectinload(PigmentLot.pigment)
+            )
+        )
+    )
+    exposures = list(
+        db.session.scalars(
+            sa.select(SunExposure)
+            .where(SunExposure.client_id == client.id)
+            .order_by(SunExposure.exposed_on, SunExposure.id)
+        )
+    )
+    practitioner = db.session.get(User, client.practitioner_id) if client.practitioner_id else None
+    login = db.session.get(User, client.user_id) if client.user_id else None
+    own_export = actor.role == "client" and client.user_id == actor.id
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": now.isoformat(),
+        "exported_by": {"user_id": actor.id, "role": actor.role},
+        "client": _columns(client),
+        "practitioner": (
+            {
+                "id": practitioner.id,
+                "display_name": practitioner.display_name,
+                "email": practitioner.email,
+            }
+            if practitioner
+            else None
+        ),
+        "login": _login_json(login, own_export),
+        "api_tokens": _tokens(login) if login and own_export else [],
+        "sessions": [_session_json(s) for s in sessions],
+        "sun_exposures": _exposures_json(client, exposures),
+        "assessments": [
+            _columns(a) for a in _rows(FadeAssessment, client, FadeAssessment.assessed_on)
+        ],
+        "reminders": [_columns(r) for r in _rows(Reminder, client, Reminder.due_at)],
+        "reminder_preferences": [
+            _columns(p) for p in _rows(ReminderPreference, client, ReminderPreference.id)
+        ],
+        "invitations": [_columns(i) for i in _rows(Invitation, client, Invitation.created_at)],
+        "audit_events": _audit_json(client),
+    }
+
+
+def _login_json(login: User | None, own_export: bool) -> dict[str, Any] | None:
+    """The login is the client's own account: its details go to the client alone."""
+    if login is None:
+        return None
+    if own_export:
+        return _columns(login)
+    return {"email": login.email, "display_name": login.display_name}
+
+
+def export_own_data(user: User, *, now: datetime) -> dict[str, Any]:
+    """A client login's own data: their record as ``export_client`` gives it, or, for a login
+    with no record linked yet, the login and its API tokens alone."""
+    record = db.session.scalar(sa.select(Client).where(Client.user_id == user.id))
+    if record is not None:
+        return export_client(user, record, now=now)
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": now.isoformat(),
+        "exported_by": {"user_id": user.id, "role": user.role},
+        "client": None,
+        "practitioner": None,
+        "login": _columns(user),
+        "api_tokens": _tokens(user),
+        "sessions": [],
+        "sun_exposures": [],
+        "assessments": [],
+        "reminders": [],
+        "reminder_preferences": [],
+        "invitations": [],
+        "audit_events": [],
+    }
+
+
+def _rows(model: Any, client: Client, order: Any) -> list[Any]:
+    return list(
+        db.session.scalars(
+            sa.select(model).where(model.client_id == client.id).order_by(order, model.id)
+        )
+    )
+
+
+def _tokens(user: User) -> list[dict[str, Any]]:
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
+    )
+    return [_columns(token) for token in tokens]
+
+
+def _session_json(treatment: TreatmentSession) -> dict[str, Any]:
+    document = _columns(treatment)
+    placements = []
+    for placement in treatment.placements:
+        item = _columns(placement)
+        lot = placement.pigment_lot
+        item["pigment_lot"] = (
+            {
+                "id": lot.id,
+                "lot_number": lot.lot_number,
+                "expires_on": lot.expires_on.isoformat(),
+                "pigment": {
+                    "id": lot.pigment.id,
+                    "brand": lot.pigment.brand,
+                    "line": lot.pigment.line,
+                    "shade": lot.pigment.shade,
+                    "base": lot.pigment.base,
+                },
+            }
+            if lot is not None
+            else None
+        )
+        placements.append(item)
+    document["placements"] = placements
+    return document
+
+
+def _exposures_json(client: Client, exposures: list[SunExposure]) -> list[dict[str, Any]]:
+    """The sun log, each entry with its derived effective dose per treated zone (SED)."""
+    zones = exposure_service.treated_zones(client)
+    documents = []
+    for entry in exposures:
+        document = _columns(entry)
+        try:
+            dose = exposure_service.effective_dose_by_zone(client, entry, zones=zones)
+        except (ValidationFailed, ValueError):  # cannot be priced; the raw entry still exports
+            dose = None
+        document["effective_sed_by_zone"] = (
+            {zone: round(sed, 6) for zone, sed in dose.items()} if dose is not None else None
+        )
+        documents.append(document)
+    return documents
+
+
+def _audit_json(client: Client) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(AuditEvent, User.display_name, User.role)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.client_id == client.id)
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    return [
+        {**_columns(event), "actor_name": name, "actor_role": role} for event, name, role in rows
+    ]
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+def erasure_summary(client: Client) -> dict[str, int]:
+    """How many rows of each kind an erasure of ``client`` would remove (one query)."""
+    counts = {
+        "sessions": sa.select(sa.func.count(TreatmentSession.id))
+        .where(TreatmentSession.client_id == client.id)
+        .scalar_subquery(),
+        "sun_exposures": sa.select(sa.func.count(SunExposure.id))
+        .where(SunExposure.client_id == client.id)
+        .scalar_subquery(),
+        "assessments": sa.select(sa.func.count(FadeAssessment.id))
+        .where(FadeAssessment.client_id == client.id)
+        .scalar_subquery(),
+        "reminders": sa.select(sa.func.count(Reminder.id))
+        .where(Reminder.client_id == client.id)
+        .scalar_subquery(),
+    }
+    row = db.session.execute(sa.select(*(q.label(name) for name, q in counts.items()))).one()
+    return dict(row._mapping)
+
+
+def upload_folder() -> Path:
+    """Where uploaded files (assessment photos) live: ``UPLOAD_FOLDER``, else instance/uploads."""
+    configured = current_app.config.get("UPLOAD_FOLDER")
+    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+
+
+def erase_client(
+    actor: Actor,
+    client: Client,
+    *,
+    now: datetime,
+    remote_addr: str | None = None,
+    uploads: Path | None = None,
+) -> None:
+    """Remove ``client``'s record, history and uploaded files; keep anonymous audit lines.
+
+    ``actor`` is the client's practitioner or the client (else ``Forbidden``). Deletes the
+    sessions and placements, sun log, assessments (and their photo files under ``uploads``,
+    default ``upload_folder()``), reminders, reminder preferences, invitations and the Client row;
+    sets ``client_id`` to NULL on the audit lines about the client, and clears actor and address
+    on those the client's own login wrote; then adds one "erase" line naming no one. The client's
+    login, if any, stays (``erase_own_account`` removes it). Pigment lots stay in the
+    practitioner's catalogue, but a recall no longer lists this client. Flushes, never commits.
+    """
+    _require_rights(actor, client)
+    client_id = client.id
+    login_id = client.user_id
+    photos = list(
+        db.session.scalars(
+            sa.select(FadeAssessment.photo_path).where(
+                FadeAssessment.client_id == client_id, FadeAssessment.photo_path.is_not(None)
+            )
+        )
+    )
+    session_ids = sa.select(TreatmentSession.id).where(TreatmentSession.client_id == client_id)
+    _delete(sa.delete(Placement).where(Placement.session_id.in_(session_ids)))
+    for model in (
+        TreatmentSession,
+        SunExposure,
+        FadeAssessment,
+        Reminder,
+        ReminderPreference,
+        Invitation,
+    ):
+        _delete(sa.delete(model).where(model.client_id == client_id))
+    if login_id is not None:
+        db.session.execute(
+            sa.update(AuditEvent)
+            .where(AuditEvent.client_id == client_id, AuditEvent.actor_id == login_id)
+            .values(actor_id=None, remote_addr=None)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        sa.update(AuditEvent)
+        .where(AuditEvent.client_id == client_id)
+        .values(client_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.delete(client)
+    db.session.flush()
+    erased_by_client = actor.role == "client"
+    db.session.add(
+        AuditEvent(
+            occurred_at=now,
+            # The client's own erasure names no actor: their login is about to go too.
+            actor_id=None if erased_by_client else actor.id,
+            client_id=None,
+            action="erase",
+            object_type="client",
+            object_id=client_id,
+            remote_addr=None if erased_by_client else (remote_addr or "")[:45] or None,
+        )
+    )
+    db.session.flush()
+    # Audit lines loaded earlier in this request must not be written back with stale values.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, AuditEvent):
+            db.session.expire(obj)
+    _remove_files(photos, uploads or upload_folder())
+
+
+def _delete(statement: sa.Delete) -> None:
+    db.session.execute(statement.execution_options(synchronize_session="fetch"))
+
+
+def _remove_files(paths: list[str], uploads: Path) -> None:
+    """Delete each uploaded file that lies inside ``uploads``; never anything outside it."""
+    root = uploads.resolve()
+    for stored in paths:
+        candidate = Path(stored)
+        target = (candidate if candidate.is_absolute() else root / candidate).resolve()
+        if not target.is_relative_to(root) or target == root:
+            log.warning("not deleting %s: outside the upload folder", target)
+            continue
+        try:
+            target.unlink(missing_ok=True)
+        except OSError:
+            log.exception("could not delete an erased client's file %s", target)
+            continue
+        # Tidy the folders the file leaves empty (e.g. uploads/clients/12/), never the root.
+        parent = target.parent
+        while parent != root and parent.is_relative_to(root):
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+
+
+def erase_own_account(
+    user: User,
+    password: str,
+    *,
+    now: datetime,
+    uploads: Path | None = None,
+    mail_folder: Path | None = None,
+) -> None:
+    """A client erases their own record (as ``erase_client``), login and API tokens.
+
+    Raises ``ValidationFailed`` (field ``password``) when the password is wrong, having changed
+    nothing, and ``Forbidden`` for a login that is not a client's. Copies of mail to the client
+    kept in the local mail folder (the no-SMTP default) are deleted too. Flushes, never commits;
+    the caller logs the person out.
+    """
+    if user.role != "client":
+        raise Forbidden("Only a client can erase their own account here.")
+    if not check_password_hash(user.password_hash, password or ""):
+        message = "That is not your password. Nothing was erased."
+        raise ValidationFailed(message, {"password": message})
+    emails = {user.email}
+    record = db.session.scalar(sa.select(Client).where(Client.user_id == user.id))
+    if record is not None:
+        if record.email:
+            emails.add(record.email)
+        erase_client(user, record, now=now, uploads=uploads)
+    db.session.execute(
+        sa.update(AuditEvent)
+        .where(AuditEvent.actor_id == user.id)
+        .values(actor_id=None, remote_addr=None)
+        .execution_options(synchronize_session=False)
+    )
+    _delete(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    # Invitations addressed to this email (for any record) name the person; they go too.
+    _delete(sa.delete(Invitation).where(Invitation.email.in_(emails)))
+    db.session.delete(user)
+    db.session.flush()
+    folder = mail_folder or Path(current_app.config["MAIL_FOLDER"])
+    _remove_mail_copies(folder, emails)
+
+
+def _remove_mail_copies(folder: Path, emails: set[str]) -> None:
+    """Delete the .eml files written to ``folder`` for these addresses (headers only are read)."""
+    if not folder.is_dir():
+        return
+    parser = BytesHeaderParser(policy=policy.default)
+    wanted = {email.lower() for email in emails}
+    for path in folder.glob("*.eml"):
+        try:
+            with path.open("rb") as handle:
+                headers = parser.parse(handle)
+            recipients = {
+                address.addr_spec.lower()
+                for name in ("To", "Cc")
+                for header in headers.get_all(name) or []
+                for address in header.addresses
+            }
+        except (OSError, ValueError, AttributeError):
+            continue
+        if recipients & wanted:
+            path.unlink(missing_ok=True)
