@@ -172,3 +172,15 @@ def fade_chart(
             for zone, zp in projection.zones.items()
         ],
     )
+
+
+def chart_for_history(projection: fade.Projection, history: object) -> FadeChart | None:
+    """The chart for a client page, marking the sessions and assessments ``history`` holds
+    (a ``services.history.ClientHistory``: ``sessions`` and ``assessments``)."""
+    sessions = getattr(history, "sessions", [])
+    assessments = getattr(history, "assessments", [])
+    return fade_chart(
+        projection,
+        [s.performed_on for s in sessions if s.placements],
+        [(a.assessed_on, a.zone, a.density_pct / 100) for a in assessments],
+    )

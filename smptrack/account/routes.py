@@ -3,11 +3,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from smptrack import charts
 from smptrack.account import bp
 from smptrack.account.forms import RevokeTokenForm, SettingsForm
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, session_links
-from smptrack.services import access, accounts, audit
+from smptrack.services import access, accounts, audit, projections
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
 from smptrack.web import int_arg, remote_addr, role_required, utc_now
@@ -29,17 +30,21 @@ def me():
             now=utc_now(),
         )
         db.session.commit()
-    history = months = None
+    history = months = chart = projection = None
     if client is not None:
         history = history_service.client_history(client)
         months = history_service.paginate(
             history.months, int_arg("page", 1), int(current_app.config["PAGE_SIZE"])
         )
+        projection = projections.project_client(client, projections.client_today(client, utc_now()))
+        chart = charts.chart_for_history(projection, history)
     return render_template(
         "account/me.html",
         client=client,
         history=history,
         months=months,
+        chart=chart,
+        projection=projection,
         links=own_links(client),
         session_links=session_links,
         assessment_links=assessment_links,

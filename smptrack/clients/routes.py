@@ -5,12 +5,13 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from smptrack import charts
 from smptrack.clients import bp
 from smptrack.clients.forms import ClientForm, InviteForm
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, practice_links, session_links
 from smptrack.outgoing import external_url, send_templated
-from smptrack.services import access, accounts, audit
+from smptrack.services import access, accounts, audit, projections
 from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
@@ -95,6 +96,8 @@ def show(client_id: int):
     per_page = int(current_app.config["PAGE_SIZE"])
     history = history_service.client_history(client)
     months = history_service.paginate(history.months, int_arg("page", 1), per_page)
+    projection = projections.project_client(client, projections.client_today(client, utc_now()))
+    chart = charts.chart_for_history(projection, history)
     manages = access.may_manage_practice(current_user, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
     events = (
@@ -107,6 +110,8 @@ def show(client_id: int):
         client=client,
         history=history,
         months=months,
+        chart=chart,
+        projection=projection,
         invite_form=invite_form,
         events=events,
         links=practice_links(client) if manages else own_links(client),
