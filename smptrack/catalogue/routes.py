@@ -1,3 +1,178 @@
+"""The pigment catalogue: pigments and lots, and the recall trace of a lot (page and CSV)."""
+
 from __future__ import annotations
 
-from smptrack.catalogue import bp  # noqa: F401
+import csv
+import io
+import re
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from smptrack.catalogue import bp
+from smptrack.catalogue.forms import LotForm, PigmentForm
+from smptrack.extensions import db
+from smptrack.formdata import refuse_unexpected
+from smptrack.services import audit
+from smptrack.services import catalogue as service
+from smptrack.services.clients import Page
+from smptrack.services.errors import ServiceError
+from smptrack.web import int_arg, remote_addr, role_required, utc_now
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+RECALL_COLUMNS = (
+    "client_id",
+    "client_name",
+    "client_email",
+    "session_id",
+    "performed_on",
+    "zone",
+    "placement_id",
+)
+
+
+def _show_errors(form, exc: ServiceError) -> None:
+    for name, message in exc.fields.items():
+        target = getattr(form, name, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*list(target.errors), message]
+        else:
+            form.form_errors.append(message)
+    flash(exc.message, "error")
+
+
+def _page_of(items: list, page: int) -> Page:
+    per_page = int(current_app.config["PAGE_SIZE"])
+    pages = max(1, -(-len(items) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return Page(
+        items=items[start : start + per_page], page=page, per_page=per_page, total=len(items)
+    )
+
+
+@bp.route("/pigments/", methods=["GET", "POST"])
+@role_required("practitioner")
+def index():
+    form = PigmentForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        valid = form.validate_on_submit()
+        if not refuse_unexpected(form, request.form) and valid:
+            data = service.PigmentInput(
+                brand=form.brand.data,
+                line=form.line.data or "",
+                shade=form.shade.data,
+                base=form.base.data,
+            )
+            try:
+                pigment = service.create_pigment(current_user, data, now=utc_now())
+            except ServiceError as exc:
+                db.session.rollback()
+                _show_errors(form, exc)
+                status = exc.status
+            else:
+                db.session.commit()
+                flash(f"{pigment.label} is in your catalogue. Add its lot next.", "success")
+                return redirect(url_for("catalogue.pigment", pigment_id=pigment.id))
+    page = _page_of(service.list_pigments(current_user), int_arg("page", 1))
+    return render_template("catalogue/index.html", form=form, page=page), status
+
+
+def _render_pigment(pigment_id: int, form: LotForm, status: int):
+    pigment = service.get_pigment(current_user, pigment_id)
+    return (
+        render_template(
+            "catalogue/pigment.html", pigment=pigment, form=form, today=utc_now().date()
+        ),
+        status,
+    )
+
+
+@bp.route("/pigments/<int:pigment_id>")
+@role_required("practitioner")
+def pigment(pigment_id: int):
+    return _render_pigment(pigment_id, LotForm(), 200)
+
+
+@bp.route("/pigments/<int:pigment_id>/lots", methods=["POST"])
+@role_required("practitioner")
+def add_lot(pigment_id: int):
+    service.get_pigment(current_user, pigment_id)  # another catalogue's pigment: 404 first
+    form = LotForm()
+    valid = form.validate_on_submit()
+    status = 422
+    if not refuse_unexpected(form, request.form) and valid:
+        data = service.LotInput(lot_number=form.lot_number.data, expires_on=form.expires_on.data)
+        try:
+            lot = service.add_lot(current_user, pigment_id, data, now=utc_now())
+        except ServiceError as exc:
+            db.session.rollback()
+            _show_errors(form, exc)
+            status = exc.status
+        else:
+            db.session.commit()
+            flash(f"Lot {lot.lot_number} is added.", "success")
+            return redirect(url_for("catalogue.pigment", pigment_id=pigment_id))
+    return _render_pigment(pigment_id, form, status)
+
+
+def _audit_recall(rows: list[service.RecallRow], object_type: str, lot_id: int) -> None:
+    """One read event per client shown: a recall trace reads their records."""
+    now = utc_now()
+    for client_id in dict.fromkeys(row.client_id for row in rows):
+        audit.record_event(
+            current_user,
+            "read",
+            client_id=client_id,
+            object_type=object_type,
+            object_id=lot_id,
+            remote_addr=remote_addr(),
+            now=now,
+        )
+    db.session.commit()
+
+
+@bp.route("/lots/<int:lot_id>/recall")
+@role_required("practitioner")
+def recall(lot_id: int):
+    lot = service.get_lot(current_user, lot_id)
+    rows = service.recall_trace(current_user, lot_id)
+    page = _page_of(rows, int_arg("page", 1))
+    _audit_recall(page.items, "recall_trace", lot.id)
+    clients = len({row.client_id for row in rows})
+    return render_template(
+        "catalogue/recall.html", lot=lot, page=page, clients=clients, placements=len(rows)
+    )
+
+
+def csv_safe(value: object) -> str:
+    """``value`` as a CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+@bp.route("/lots/<int:lot_id>/recall.csv")
+@role_required("practitioner")
+def recall_csv(lot_id: int):
+    lot = service.get_lot(current_user, lot_id)
+    rows = service.recall_trace(current_user, lot_id)
+    _audit_recall(rows, "recall_trace_csv", lot.id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(RECALL_COLUMNS)
+    for row in rows:
+        writer.writerow([csv_safe(getattr(row, column)) for column in RECALL_COLUMNS])
+    safe_number = re.sub(r"[^A-Za-z0-9._-]+", "_", lot.lot_number).strip("._") or str(lot.id)
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="recall-lot-{safe_number}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,154 @@
+"""The session form: the session's details and up to ``MAX_ROWS`` placements in one form.
+
+Placements are rows of the same form (no JavaScript needed); a row left blank is ignored. The
+practitioner names each placement's pigment by a lot of their catalogue, a client in words.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields import FieldList, FormField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from smptrack.formdata import NoControlCharacters
+from smptrack.forms import choice_list
+from smptrack.models.vocabulary import SESSION_KINDS, ZONE_LABELS, ZONES
+from smptrack.services import treatments as service
+
+# Rows shown on a new session; an edit shows at least as many as the session has.
+BLANK_ROWS = 6
+MAX_ROWS = service.MAX_PLACEMENTS
+
+KIND_LABELS = {
+    "initial": "Initial session",
+    "build_up": "Build-up session (of the initial series)",
+    "touch_up": "Touch-up",
+    "correction": "Correction",
+    "scar": "Scar camouflage",
+}
+DILUTION_LABELS = {"standard": "Standard", "light": "Light (diluted further)"}
+DEPTH_LABELS = {"shallow": "Shallow", "correct": "Correct", "too_deep": "Too deep"}
+
+
+def _text(label: str, max_length: int, description: str = "", multiline: bool = False):
+    field_class = TextAreaField if multiline else StringField
+    return field_class(
+        label,
+        # strip_whitespace=False: a value of only control characters (str.strip() counts
+        # \x0b, \x1c... as space) must reach NoControlCharacters, not pass as "empty".
+        validators=[
+            Optional(strip_whitespace=False),
+            Length(max=max_length),
+            NoControlCharacters(multiline),
+        ],
+        description=description,
+    )
+
+
+class _PlacementFields(Form):
+    """One placement; a plain ``Form`` because the session form carries the CSRF token."""
+
+    zone = SelectField(
+        "Zone",
+        choices=choice_list(
+            [("", "Not used (leave this row blank)")] + [(z, ZONE_LABELS[z]) for z in ZONES]
+        ),
+        default="",
+    )
+    dilution = SelectField(
+        "Dilution",
+        choices=choice_list(DILUTION_LABELS.items()),
+        default="standard",
+    )
+    dilution_ratio = _text(
+        "Ratio as written", service.DILUTION_RATIO_MAX, "For example 1:3 pigment to water."
+    )
+    needle = _text("Needle", service.NEEDLE_MAX, "If different from the session's needle.")
+    dot_size = _text("Dot size", service.DOT_SIZE_MAX)
+    density_worked_pct = IntegerField(
+        "Density worked (%)",
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description="How much of the zone's final density this pass built, 0 to 100.",
+    )
+    depth = SelectField("Depth", choices=choice_list(DEPTH_LABELS.items()), default="correct")
+    depth_note = _text("Depth note", service.DEPTH_NOTE_MAX, multiline=True)
+    scar_tissue = BooleanField("Worked over scar tissue")
+
+    # Fields whose content makes a row "used"; dilution and depth always carry a default.
+    USED_WHEN_FILLED = (
+        "zone",
+        "dilution_ratio",
+        "needle",
+        "dot_size",
+        "density_worked_pct",
+        "depth_note",
+        "scar_tissue",
+    )
+
+
+class PractitionerPlacementForm(_PlacementFields):
+    # Choices are the practitioner's lots, set per request. The choice is checked by the
+    # service, so another practitioner's lot gets a clear message rather than "Not a valid choice".
+    pigment_lot_id = SelectField("Pigment lot", choices=[], validate_choice=False, default="")
+
+    USED_WHEN_FILLED = (*_PlacementFields.USED_WHEN_FILLED, "pigment_lot_id")
+
+
+class ClientPlacementForm(_PlacementFields):
+    pigment_free_text = _text(
+        "Pigment",
+        service.PIGMENT_FREE_TEXT_MAX,
+        "Brand and shade as your practitioner named it; write “unknown” if you do not know.",
+    )
+
+    USED_WHEN_FILLED = (*_PlacementFields.USED_WHEN_FILLED, "pigment_free_text")
+
+
+class _SessionFields(FlaskForm):
+    performed_on = DateField(
+        "Date of the session",
+        validators=[InputRequired(message="Enter the date of the session.")],
+    )
+    kind = SelectField(
+        "Kind of session",
+        # No default: a post without a kind is refused rather than taken as an initial session.
+        choices=choice_list((k, KIND_LABELS[k]) for k in SESSION_KINDS),
+    )
+    needle = _text("Needle", service.NEEDLE_MAX, "Cartridge or needle configuration.")
+    machine_settings = _text("Machine settings", service.MACHINE_SETTINGS_MAX)
+    duration_minutes = IntegerField(
+        "Duration (minutes)",
+        validators=[Optional(), NumberRange(min=1, max=service.MAX_DURATION_MINUTES)],
+    )
+    notes = _text("Notes", service.NOTES_MAX, multiline=True)
+    confirm_expired_lot = BooleanField(
+        "I confirm using an expired lot",
+        description="Recorded on the session, so a later review sees it was deliberate.",
+    )
+    submit = SubmitField("Save session")
+
+
+class PractitionerSessionForm(_SessionFields):
+    placements = FieldList(
+        FormField(PractitionerPlacementForm), min_entries=BLANK_ROWS, max_entries=MAX_ROWS
+    )
+
+
+class ClientSessionForm(_SessionFields):
+    placements = FieldList(
+        FormField(ClientPlacementForm), min_entries=BLANK_ROWS, max_entries=MAX_ROWS
+    )
+
+
+class DeleteSessionForm(FlaskForm):
+    submit = SubmitField("Delete this session")
