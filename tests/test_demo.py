@@ -156,3 +156,27 @@ def test_the_demo_pages_show_real_content(app: Flask) -> None:
         assert "session" in text and "Sun:" in text and "of the healed result" in text
     own = page_text(visit(app, client_login, "/me"))
     assert "Daniel Okafor" in own and "Touch up session" in own and "Self-rating" in own
+
+
+def test_the_demo_due_list_shows_due_now_soon_later_a_review_flag_and_a_blur_advisory(
+    app: Flask,
+) -> None:
+    from datetime import date, timedelta
+
+    from smptrack.models import User
+    from smptrack.services import due
+
+    now = datetime.now(UTC)
+    demo.ensure_demo_data(now)
+    db.session.commit()
+    practitioner = db.session.scalar(sa.select(User).where(User.email == demo.PRACTITIONER_EMAIL))
+    today = now.date()
+    listed = due.due_clients(practitioner, today + timedelta(days=3650)).items
+    statuses = {c.display_name: due.status_words(c) for c in listed}
+    assert any("due now" in words for words in statuses.values())
+    assert any("review flag" in words for words in statuses.values())
+    assert any("blur/colour advisory" in words for words in statuses.values())
+    upcoming = [c.next_touch_up_on for c in listed if not c.touch_up_due_now]
+    assert any(d <= today + timedelta(days=366) for d in upcoming), "someone is due soon"
+    assert any(d > today + timedelta(days=730) for d in upcoming), "someone is due later"
+    assert isinstance(today, date)

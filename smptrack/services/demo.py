@@ -78,6 +78,9 @@ class _Course:
     outdoor_worker: bool = False
     scar_tissue: bool = False
     self_rating: bool = False  # the client rates their own fade (has a login)
+    # Ratings that put the client on the due list with a status: (days ago, zone, density %,
+    # assessor kind, blowout or blue/grey shift seen, note).
+    extra_ratings: tuple[tuple[int, str, float, str, bool, str], ...] = ()
 
 
 _COURSES = {
@@ -120,6 +123,16 @@ _COURSES = {
         sun_days=790,
         summer_uvi=8.5,
         winter_uvi=2.0,
+        extra_ratings=(
+            (
+                20,
+                "crown",
+                68,
+                "practitioner_in_person",
+                False,
+                "Crown visibly lighter than the mid-scalp: book the touch-up.",
+            ),
+        ),
     ),
     "James Whitaker": _Course(
         sessions=((540, "scar"), (526, "scar"), (120, "correction")),
@@ -137,6 +150,16 @@ _COURSES = {
         summer_uvi=8.0,
         winter_uvi=1.5,
         scar_tissue=True,
+        extra_ratings=(
+            (
+                30,
+                "fue_scars",
+                92,
+                "practitioner_in_person",
+                True,
+                "Slight blue-grey cast on two FUE dots: more pigment will not fix it.",
+            ),
+        ),
     ),
     "Lena Brandt": _Course(
         sessions=((58, "initial"), (44, "build_up")),
@@ -152,6 +175,16 @@ _COURSES = {
         sun_days=90,
         summer_uvi=6.0,
         winter_uvi=1.0,
+        extra_ratings=(
+            (
+                10,
+                "crown",
+                80,
+                "practitioner_photo",
+                False,
+                "Crown softer than expected this early: check depth at the next visit.",
+            ),
+        ),
     ),
     "Sam Carter": _Course(
         sessions=((1480, "initial"), (1468, "build_up"), (1455, "build_up"), (370, "touch_up")),
@@ -366,6 +399,17 @@ def _add_history(
             )
     _add_sun_log(record, course, client_user if course.self_rating else practitioner, today, now)
     _add_assessments(record, course, practitioner, client_user, today, rng)
+    for days_ago, zone, density, kind, shift, note in course.extra_ratings:
+        _assess(
+            record,
+            zone,
+            today - timedelta(days=days_ago),
+            density,
+            kind,
+            practitioner,
+            note,
+            blur_or_colour_shift=shift,
+        )
 
 
 def _session_note(kind: str, rng: random.Random) -> str:
@@ -471,7 +515,15 @@ def _course_ends(sessions: tuple[tuple[int, str], ...]) -> list[tuple[int, int]]
 
 
 def _assess(
-    record: Client, zone: str, on: date, density: float, kind: str, by: User, note: str
+    record: Client,
+    zone: str,
+    on: date,
+    density: float,
+    kind: str,
+    by: User,
+    note: str,
+    *,
+    blur_or_colour_shift: bool = False,
 ) -> None:
     db.session.add(
         FadeAssessment(
@@ -482,6 +534,7 @@ def _assess(
             assessor_kind=kind,
             assessed_by_id=by.id,
             note=note,
+            blur_or_colour_shift=blur_or_colour_shift,
             created_at=datetime.combine(on, time(18, 0), tzinfo=UTC),
         )
     )
