@@ -69,7 +69,7 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:  # noqa: ANN001
+def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     context.set_default_timeout(15_000)
     tab = context.new_page()

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-PASSWORD = "a long enough password"  # noqa: S105
+PASSWORD = "a long enough password"
 
 
 def sign_up_practitioner(page: Page, base: str, email: str = "pat@practice.test") -> None:
@@ -58,7 +58,7 @@ def test_the_login_form_works_from_the_keyboard(page: Page, live_server: str) ->
     expect(page.get_by_role("heading", name="Your clients")).to_be_visible()
 
 
-def test_the_pages_fit_a_phone_screen(browser, live_server: str) -> None:  # noqa: ANN001
+def test_the_pages_fit_a_phone_screen(browser, live_server: str) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
     phone = context.new_page()
     try:
