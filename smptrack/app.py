@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from smptrack.config import Defaults
 from smptrack.extensions import csrf, db, login_manager, migrate
@@ -36,6 +37,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_database(app)
     register_extensions(app)
     register_login(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errors(app)
     register_templates(app)
@@ -140,6 +142,23 @@ def register_login(app: Flask) -> None:
     configure_login(login_manager)
 
 
+class RowId(IntegerConverter):
+    """``<int:...>`` in our routes: a positive id that fits the database's integer column.
+
+    Werkzeug's converter takes any size; 2**64 would reach PostgreSQL and fail there (a 500)
+    instead of answering 404 like any other unknown id.
+    """
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = RowId
+
+
 def register_blueprints(app: Flask) -> None:
     from smptrack.account import bp as account_bp
     from smptrack.admin import bp as admin_bp
@@ -152,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.exposure import bp as exposure_bp
     from smptrack.home import bp as home_bp
     from smptrack.privacy import bp as privacy_bp
+    from smptrack.reminders import bp as reminders_bp
     from smptrack.treatments import bp as treatments_bp
 
     app.register_blueprint(home_bp)
@@ -166,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(due_bp)
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
     csrf.exempt(api_bp)

@@ -38,7 +38,12 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         if _wants_json():
             code = (exc.name or "error").lower().replace(" ", "_")
-            return json_error(status, code, exc.description or exc.name)
+            response = json_error(status, code, exc.description or exc.name)
+            # Keep the exception's own headers, such as a 405's Allow (RFC 9110).
+            for name, value in exc.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response
         template = "errors/404.html" if status == 404 else "errors/error.html"
         return render_template(template, message=exc.description, status=status), status
 

@@ -131,3 +131,13 @@ def test_an_unexpected_error_rolls_back_and_shows_the_500_page(app) -> None:  # 
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("path", ["/clients/99999999999999999999", "/clients/0", "/sessions/2147483648"])
+def test_an_id_too_large_for_the_database_is_a_plain_404(app, path: str) -> None:  # noqa: ANN001
+    from tests.conftest import log_in, make_user
+
+    practitioner = make_user("practitioner", "big@ids.test")
+    db.session.commit()
+    response = log_in(app.test_client(), practitioner).get(path)
+    assert response.status_code == 404

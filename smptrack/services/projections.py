@@ -308,7 +308,11 @@ def refresh_client(
     zones = list(projection.zones.values()) if projection else []
     client.next_touch_up_on = projection.next_touch_up_on if projection else None
     client.next_touch_up_zone = projection.next_touch_up_zone if projection else None
-    client.touch_up_earliest_on = window.earliest if window else None
+    # An override ("due now" from a practitioner's rating) brings the date forward to today;
+    # keep earliest <= most likely on the row too.
+    client.touch_up_earliest_on = (
+        min(window.earliest, projection.next_touch_up_on) if window and projection else None
+    )
     client.touch_up_latest_on = window.latest if window else None
     client.touch_up_due_now = any(z.due_now for z in zones)
     client.projection_review_flag = any(z.needs_review for z in zones)
@@ -376,6 +380,13 @@ def _note_stale(session: so.Session, flush_context: object, instances: object) -
 
 
 def _refresh_stale(session: so.Session) -> None:
+    """Re-project the clients whose inputs changed, then replan their reminders, before commit.
+
+    Replanning belongs here so that a recorded session creates its aftercare and next-session
+    reminders in the same transaction, whatever page, API call or command recorded it.
+    """
+    from smptrack.services.reminders import plan_reminders
+
     now = session.info.get(NOW_KEY) or datetime.now(UTC)
     for _ in range(3):  # refreshing flushes, which may note nothing new; a bound, not a loop
         session.flush()
@@ -389,6 +400,12 @@ def _refresh_stale(session: so.Session) -> None:
             client = session.get(Client, client_id)
             if client is not None and client not in session.deleted:
                 refresh_client(client, now)
+                try:
+                    plan_reminders(client, now)
+                except ValueError:
+                    # As with the projection: a plan that cannot be made is logged and must not
+                    # refuse the change that triggered it; the daily replan tries again.
+                    log.exception("reminder planning failed for client %s", client_id)
 
 
 def _forget(session: so.Session, *args: object) -> None:
