@@ -35,6 +35,7 @@ def practice_links(client: Client) -> dict[str, str | None]:
         "assessments": optional_url("assessments.index", **values),
         "export": optional_url("privacy.export_client", **values),
         "erase": optional_url("privacy.erase_client", **values),
+        "reminders": optional_url("reminders.client_index", **values),
     }
 
 
@@ -50,6 +51,7 @@ def own_links(client: Client | None) -> dict[str, str | None]:
         "assessments": optional_url("assessments.my_assessments"),
         "export": optional_url("privacy.export_own"),
         "erase": optional_url("privacy.erase_own"),
+        "reminders": optional_url("reminders.mine"),
     }
 
 

@@ -61,6 +61,8 @@ FACTOR_COLUMNS = frozenset(
         "sun_log_complete",
         "time_zone",
         "practitioner_id",
+        # Not a model input, but the reminders replanned with the projection go to it.
+        "email",
     }
 )
 
