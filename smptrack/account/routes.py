@@ -11,6 +11,7 @@ from smptrack.links import assessment_links, own_links, session_links
 from smptrack.services import access, accounts, audit, projections
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
+from smptrack.services.pagination import paginate
 from smptrack.web import int_arg, remote_addr, role_required, utc_now
 
 
@@ -33,7 +34,7 @@ def me():
     history = months = chart = projection = None
     if client is not None:
         history = history_service.client_history(client)
-        months = history_service.paginate(
+        months = paginate(
             history.months, int_arg("page", 1), int(current_app.config["PAGE_SIZE"])
         )
         projection = projections.project_client(client, projections.client_today(client, utc_now()))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired
 
-from smptrack.forms import choice_list
+from smptrack.forms import StrictForm, choice_list
 from smptrack.models.vocabulary import ZONE_LABELS
 from smptrack.services.assessments import NOTE_MAX_CHARS
 
@@ -24,22 +22,6 @@ ASSESSOR_LABELS = {
     "practitioner_photo": "Practitioner, from a photo",
     "client_self": "Self-rating by the client",
 }
-
-
-class StrictForm(FlaskForm):
-    """A form that refuses fields it does not define (``client_id``, ``id``, ...) with a message.
-
-    The same as the exposure blueprint's; blueprints do not import each other.
-    """
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        unknown = sorted(set(request.form) - set(self._fields) - {"csrf_token"})
-        if unknown:
-            shown = ", ".join(name[:40] for name in unknown[:5])
-            self.form_errors.append(f"This form does not take these fields: {shown}.")
-            return False
-        return valid
 
 
 class AssessmentForm(StrictForm):

@@ -5,7 +5,6 @@ Thin: parse the form, call a service, record the audit event, commit once, rende
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,35 +13,14 @@ from flask_login import current_user
 from smptrack.assessments import bp
 from smptrack.assessments.forms import ASSESSOR_LABELS, AssessmentForm, ConfirmDeleteForm
 from smptrack.extensions import db
-from smptrack.models import Client, FadeAssessment
+from smptrack.models import Client
 from smptrack.services import access, audit
 from smptrack.services import assessments as ratings
 from smptrack.services import exposure as sun
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
+from smptrack.services.pagination import Page
 from smptrack.web import int_arg, remote_addr, role_required, utc_now
-
-
-@dataclass(frozen=True)
-class AssessmentPage:
-    """One page of assessments, shaped for partials/pagination.html."""
-
-    items: list[FadeAssessment]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _audit(action: str, client: Client, object_id: int | None, now: datetime) -> None:
@@ -87,7 +65,7 @@ def index(client_id: int):
     return render_template(
         "assessments/index.html",
         client=client,
-        page=AssessmentPage(items=items, page=number, per_page=per_page, total=total),
+        page=Page(items=items, page=number, per_page=per_page, total=total),
         labels=ASSESSOR_LABELS,
         may_delete=lambda a: ratings.may_delete(current_user, a),
     )

@@ -15,8 +15,8 @@ from smptrack.extensions import db
 from smptrack.formdata import refuse_unexpected
 from smptrack.services import audit
 from smptrack.services import catalogue as service
-from smptrack.services.clients import Page
 from smptrack.services.errors import ServiceError
+from smptrack.services.pagination import Page
 from smptrack.web import int_arg, remote_addr, role_required, utc_now
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).

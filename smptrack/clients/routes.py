@@ -15,6 +15,7 @@ from smptrack.services import access, accounts, audit, projections
 from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
+from smptrack.services.pagination import paginate
 from smptrack.web import int_arg, remote_addr, role_required, secret_key, utc_now
 
 
@@ -95,7 +96,7 @@ def show(client_id: int):
     db.session.commit()
     per_page = int(current_app.config["PAGE_SIZE"])
     history = history_service.client_history(client)
-    months = history_service.paginate(history.months, int_arg("page", 1), per_page)
+    months = paginate(history.months, int_arg("page", 1), per_page)
     projection = projections.project_client(client, projections.client_today(client, utc_now()))
     chart = charts.chart_for_history(projection, history)
     manages = access.may_manage_practice(current_user, client)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
-from smptrack.forms import TimeZoneField, choice_list
+from smptrack.forms import StrictForm, TimeZoneField, choice_list
 from smptrack.models.vocabulary import LATITUDE_BAND_LABELS
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -60,23 +58,6 @@ UV_INDEX_KINDS = (
 )
 HAIR_LABELS = dict(HAIR)
 HAT_LABELS = dict(HATS)
-
-
-class StrictForm(FlaskForm):
-    """A form that refuses fields it does not define.
-
-    A posted ``client_id``, ``practitioner_id`` or ``id`` is someone trying to choose what the
-    URL and the login decide; it is answered with a message rather than silently ignored.
-    """
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        unknown = sorted(set(request.form) - set(self._fields) - {"csrf_token"})
-        if unknown:
-            shown = ", ".join(name[:40] for name in unknown[:5])
-            self.form_errors.append(f"This form does not take these fields: {shown}.")
-            return False
-        return valid
 
 
 class ProfileForm(StrictForm):

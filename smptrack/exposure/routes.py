@@ -5,7 +5,6 @@ Thin: parse the form, call a service, record the audit event, commit once, rende
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -27,29 +26,8 @@ from smptrack.services import access, audit
 from smptrack.services import exposure as sun
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
+from smptrack.services.pagination import paginate
 from smptrack.web import int_arg, remote_addr, role_required, utc_now
-
-
-@dataclass(frozen=True)
-class MonthPage:
-    """One page of the month list, shaped for partials/pagination.html."""
-
-    items: list[sun.MonthSummary]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def _audit(action: str, client: Client, object_type: str, object_id: int | None, now: datetime):
@@ -158,13 +136,7 @@ def _render_log(client: Client, quick_form: QuickExposureForm, now: datetime, st
     log = sun.exposures_of(client)
     months = sun.monthly_summary(client, zones=zones, exposures=log)
     per_page = int(current_app.config["PAGE_SIZE"])
-    page_number = min(int_arg("page", 1), max(1, -(-len(months) // per_page)))
-    page = MonthPage(
-        items=months[(page_number - 1) * per_page : page_number * per_page],
-        page=page_number,
-        per_page=per_page,
-        total=len(months),
-    )
+    page = paginate(months, int_arg("page", 1), per_page)
     today = profiles.client_today(client, now)
     selected = _month_arg(request.args.get("month"))
     if selected is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,28 +11,9 @@ from smptrack.models import Client
 from smptrack.services.access import Actor, require_practitioner, visible_clients
 from smptrack.services.accounts import check_time_zone, normalise_email
 from smptrack.services.errors import ValidationFailed
+from smptrack.services.pagination import Page
 
 SORTS = ("name", "touch_up")
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Client]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def create_client(

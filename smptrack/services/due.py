@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from smptrack.extensions import db
 from smptrack.models import Client
 from smptrack.services.access import Actor, require_practitioner, visible_clients
-from smptrack.services.clients import Page
+from smptrack.services.pagination import Page
 
 
 def due_clients(actor: Actor, before: date, *, page: int = 1, per_page: int = 25) -> Page:

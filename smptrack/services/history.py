@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -30,42 +30,9 @@ from smptrack.models import (
 )
 from smptrack.models.vocabulary import ZONES
 from smptrack.services import exposure
+from smptrack.services.pagination import Page
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a longer list (``page`` counts from 1)."""
-
-    items: list[T]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:
-    """Slice ``items``; a page past the end shows the last page rather than nothing."""
-    per_page = max(1, per_page)
-    total = len(items)
-    last = max(1, -(-total // per_page))
-    page = min(max(1, page), last)
-    start = (page - 1) * per_page
-    return Page(
-        items=list(items[start : start + per_page]), page=page, per_page=per_page, total=total
-    )
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ from smptrack.models import (
 )
 from smptrack.models.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
 from smptrack.services.access import Actor, require_practice_of, require_practitioner
-from smptrack.services.clients import Page
 from smptrack.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from smptrack.services.pagination import Page
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,43 @@
+"""One page of a longer list, the shape ``templates/partials/pagination.html`` draws."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a longer list (``page`` counts from 1)."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:
+    """Slice ``items``; a page past the end shows the last page rather than nothing."""
+    per_page = max(1, per_page)
+    total = len(items)
+    last = max(1, -(-total // per_page))
+    page = min(max(1, page), last)
+    start = (page - 1) * per_page
+    return Page(
+        items=list(items[start : start + per_page]), page=page, per_page=per_page, total=total
+    )
