@@ -60,7 +60,7 @@ def seed(app, reminders: int, clients: int = 100) -> None:
         if db.session.scalar(sa.select(sa.func.count(Client.id))) == 0:
             practitioner = User(
                 email="bench@practice.test",
-                password_hash="!",  # noqa: S106 - no login: cannot match any password
+                password_hash="!",
                 role="practitioner",
                 display_name="Bench Practice",
             )

@@ -149,7 +149,7 @@ class RowId(IntegerConverter):
     instead of answering 404 like any other unknown id.
     """
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)

@@ -30,7 +30,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        message = "This form has expired or was not sent from this site. Go back, reload and try again."
+        message = (
+            "This form has expired or was not sent from this site. Go back, reload and try again."
+        )
         return render_template("errors/error.html", message=message, status=400), 400
 
     @app.errorhandler(HTTPException)

@@ -20,14 +20,14 @@ from smptrack.models import Client, User
 
 PG_URL = os.environ.get("SMPTRACK_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PASSWORD = "correct horse battery"  # noqa: S105 - test personas' shared password
+PASSWORD = "correct horse battery"
 
 # Hashing with scrypt costs ~50 ms; personas share one precomputed hash.
 _PASSWORD_HASH: str | None = None
 
 
 def password_hash() -> str:
-    global _PASSWORD_HASH  # noqa: PLW0603
+    global _PASSWORD_HASH
     if _PASSWORD_HASH is None:
         from werkzeug.security import generate_password_hash
 
@@ -112,7 +112,7 @@ def now() -> datetime:
 # --- factories -----------------------------------------------------------------------------
 
 
-def make_user(role: str, email: str, name: str | None = None, **overrides) -> User:  # noqa: ANN003
+def make_user(role: str, email: str, name: str | None = None, **overrides) -> User:
     user = User(
         email=email.lower(),
         password_hash=password_hash(),
@@ -126,7 +126,9 @@ def make_user(role: str, email: str, name: str | None = None, **overrides) -> Us
     return user
 
 
-def make_client(practitioner: User | None, name: str, user: User | None = None, **overrides) -> Client:  # noqa: ANN003, E501
+def make_client(
+    practitioner: User | None, name: str, user: User | None = None, **overrides
+) -> Client:
     record = Client(
         practitioner_id=practitioner.id if practitioner else None,
         user_id=user.id if user else None,

@@ -104,7 +104,7 @@ def test_importing_the_package_starts_nothing() -> None:
     assert out.stdout.strip() == "1"
 
 
-def test_an_unknown_page_is_a_friendly_404_and_an_unknown_api_path_is_json(app) -> None:  # noqa: ANN001
+def test_an_unknown_page_is_a_friendly_404_and_an_unknown_api_path_is_json(app) -> None:
     client = app.test_client()
     page = client.get("/no/such/page")
     assert page.status_code == 404
@@ -115,11 +115,11 @@ def test_an_unknown_page_is_a_friendly_404_and_an_unknown_api_path_is_json(app) 
     assert api.get_json()["error"]["code"] == "not_found"
 
 
-def test_an_unexpected_error_rolls_back_and_shows_the_500_page(app) -> None:  # noqa: ANN001
+def test_an_unexpected_error_rolls_back_and_shows_the_500_page(app) -> None:
     from smptrack.models import User
 
     @app.route("/boom")
-    def boom():  # noqa: ANN202
+    def boom():
         db.session.add(
             User(email="half@written.test", password_hash="x", role="client", display_name="H")
         )
@@ -133,8 +133,10 @@ def test_an_unexpected_error_rolls_back_and_shows_the_500_page(app) -> None:  # 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-@pytest.mark.parametrize("path", ["/clients/99999999999999999999", "/clients/0", "/sessions/2147483648"])
-def test_an_id_too_large_for_the_database_is_a_plain_404(app, path: str) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    "path", ["/clients/99999999999999999999", "/clients/0", "/sessions/2147483648"]
+)
+def test_an_id_too_large_for_the_database_is_a_plain_404(app, path: str) -> None:
     from tests.conftest import log_in, make_user
 
     practitioner = make_user("practitioner", "big@ids.test")

@@ -51,7 +51,7 @@ def _session(personas: Personas) -> TreatmentSession:
     return treatment
 
 
-def test_emails_are_unique_whatever_their_case(app) -> None:  # noqa: ANN001
+def test_emails_are_unique_whatever_their_case(app) -> None:
     make_user("client", "same@clients.test")
     db.session.commit()
     _refused(User(email="same@clients.test", password_hash="x", role="client", display_name="X"))
@@ -59,7 +59,7 @@ def test_emails_are_unique_whatever_their_case(app) -> None:  # noqa: ANN001
     _refused(User(email="Same@Clients.test", password_hash="x", role="client", display_name="X"))
 
 
-def test_a_role_outside_the_three_is_refused(app) -> None:  # noqa: ANN001
+def test_a_role_outside_the_three_is_refused(app) -> None:
     _refused(User(email="r@x.test", password_hash="x", role="superuser", display_name="R"))
 
 
@@ -84,9 +84,7 @@ def test_assessed_density_is_zero_to_one_hundred(personas: Personas, density: in
     )
 
 
-@pytest.mark.parametrize(
-    ("uv_index", "minutes"), [(20.5, 60), (-0.1, 60), (5, 0), (5, 1441)]
-)
+@pytest.mark.parametrize(("uv_index", "minutes"), [(20.5, 60), (-0.1, 60), (5, 0), (5, 1441)])
 def test_sun_exposure_keeps_uv_index_and_minutes_in_range(
     personas: Personas, uv_index: float, minutes: int
 ) -> None:
@@ -151,9 +149,9 @@ def test_deleting_a_client_takes_their_sessions_and_placements_with_them(
     treatment = _session(personas)
     db.session.add(Placement(session_id=treatment.id, zone="crown", pigment_lot_id=lot.id))
     db.session.commit()
-    db.session.execute(sa.delete(type(personas.record_a)).where(
-        type(personas.record_a).id == personas.record_a.id
-    ))
+    db.session.execute(
+        sa.delete(type(personas.record_a)).where(type(personas.record_a).id == personas.record_a.id)
+    )
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TreatmentSession)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Placement)) == 0
@@ -192,9 +190,9 @@ def test_audit_lines_outlive_the_client_without_pointing_at_them(personas: Perso
         )
     )
     db.session.commit()
-    db.session.execute(sa.delete(type(personas.record_a)).where(
-        type(personas.record_a).id == record_id
-    ))
+    db.session.execute(
+        sa.delete(type(personas.record_a)).where(type(personas.record_a).id == record_id)
+    )
     db.session.commit()
     event = db.session.scalar(sa.select(AuditEvent))
     assert event is not None and event.client_id is None
@@ -226,7 +224,7 @@ def test_a_naive_datetime_is_refused_rather_than_guessed(personas: Personas) -> 
             client_id=personas.record_a.id,
             recipient_email="a@clients.test",
             kind="touch_up",
-            due_at=datetime(2026, 1, 1, 9, 0),  # noqa: DTZ001 - the point of the test
+            due_at=datetime(2026, 1, 1, 9, 0),
             dedupe_key="k-naive",
         )
     )

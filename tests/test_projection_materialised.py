@@ -130,7 +130,7 @@ def test_a_rolled_back_change_leaves_the_stored_date_alone(reference_client: Cli
 
 def test_the_rebuild_command_reprojects_every_client(
     app,
-    reference_client: Client,  # noqa: ANN001
+    reference_client: Client,
 ) -> None:
     # Simulate a stale materialisation (as after a model upgrade) with a bulk UPDATE, which
     # bypasses the hooks, then rebuild.

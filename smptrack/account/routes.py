@@ -34,9 +34,7 @@ def me():
     history = months = chart = projection = None
     if client is not None:
         history = history_service.client_history(client)
-        months = paginate(
-            history.months, int_arg("page", 1), int(current_app.config["PAGE_SIZE"])
-        )
+        months = paginate(history.months, int_arg("page", 1), int(current_app.config["PAGE_SIZE"]))
         projection = projections.project_client(client, projections.client_today(client, utc_now()))
         chart = charts.chart_for_history(projection, history)
     return render_template(

@@ -191,4 +191,3 @@ def _link_existing(invitation, token: str):
             flash("Your practitioner's record is now linked to your login.", "success")
             return redirect(url_for("account.me"))
     return render_template("auth/link_invite.html", form=form, invitation=invitation, token=token)
-

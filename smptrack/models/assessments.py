@@ -33,6 +33,8 @@ class FadeAssessment(db.Model):
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # A blowout (pigment spread) or blue/grey colour shift seen at this assessment: it raises the
     # blur/colour advisory, which a touch-up of density does not fix.
-    blur_or_colour_shift: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    blur_or_colour_shift: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
     photo_path: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

@@ -37,7 +37,7 @@ def utcnow() -> datetime:
 
 
 def one_of(column: str, values: Iterable[str], name: str | None = None) -> sa.CheckConstraint:
-    """A CHECK that ``column`` holds one of ``values`` (portable; no native ENUM types to migrate)."""
+    """A CHECK that ``column`` holds one of ``values`` (portable: no native ENUM to migrate)."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return sa.CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
 

@@ -242,7 +242,9 @@ def invitation_for_token(token: str, secret_key: str, now: datetime) -> Invitati
     try:
         data = URLSafeTimedSerializer(secret_key, salt=INVITE_SALT).loads(token)
     except BadSignature as exc:
-        raise NotFound("This invitation link is not valid. Ask your practitioner for a new one.") from exc
+        raise NotFound(
+            "This invitation link is not valid. Ask your practitioner for a new one."
+        ) from exc
     if not isinstance(data, dict):
         raise NotFound("This invitation link is not valid.")
     invitation = db.session.get(Invitation, data.get("i"))

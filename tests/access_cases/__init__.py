@@ -37,5 +37,3 @@ def signed_in(status: int | str, **overrides: int | str) -> dict[str, int | str]
 
 def api(status: int, **overrides: int) -> dict[str, int | str]:
     return everyone(status, anonymous=401, **overrides)
-
-
