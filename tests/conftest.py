@@ -3,6 +3,7 @@ set), built by the migrations once per run and emptied after every test, plus pe
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from smptrack.app import create_app
 from smptrack.extensions import db
@@ -204,3 +206,16 @@ def sent_messages(app: Flask) -> list:
         return []
     parser = BytesParser(policy=policy.default)
     return [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+
+class OwnContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The ``app`` fixture keeps an app context pushed for the whole test, and Flask reuses a pushed
+    context for requests: without this, ``g`` (where Flask-Login caches the user) and the
+    database session would carry over from one request, or one browser, to the next. Test
+    modules opt in with ``app.test_client_class = OwnContextClient``.
+    """
+
+    def open(self, *args, **kwargs) -> TestResponse:
+        return contextvars.Context().run(super().open, *args, **kwargs)

@@ -3,28 +3,17 @@ token and nothing else, refused once revoked, with the API's one JSON error shap
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from smptrack.extensions import db
 from smptrack.models import ApiToken, User
-from tests.conftest import PASSWORD, log_in, make_user
-
-
-class OwnContextClient(FlaskClient):
-    """Every request in its own app context (own ``g`` and database session), as in production;
-    otherwise requests share the context the ``app`` fixture keeps pushed."""
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        return contextvars.Context().run(super().open, *args, **kwargs)
+from tests.conftest import PASSWORD, OwnContextClient, log_in, make_user
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,7 @@ Addresses are on example.com: the email validator refuses special-use names such
 
 from __future__ import annotations
 
-import contextvars
 import re
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -21,21 +19,9 @@ from werkzeug.test import TestResponse
 
 from smptrack.extensions import db
 from smptrack.models import Client, User
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, OwnContextClient, make_user
 
 HOST = "smptrack.test"  # the SERVER_NAME of the test config
-
-
-class OwnContextClient(FlaskClient):
-    """A test client whose every request gets its own app context, as in production.
-
-    The ``app`` fixture keeps an app context pushed for the whole test, and Flask reuses a pushed
-    context for requests: without this, ``g`` (where Flask-Login caches the user) and the
-    database session would carry over from one request, or one browser, to the next.
-    """
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ Page outcomes are read from committed rows, through a connection of their own.
 
 from __future__ import annotations
 
-import contextvars
 import csv
 import io
 import re
@@ -21,16 +20,9 @@ from smptrack.extensions import db
 from smptrack.models import AuditEvent, Client, Pigment, PigmentLot, User
 from smptrack.services import catalogue, treatments
 from smptrack.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from tests.conftest import Personas, log_in, make_client
+from tests.conftest import OwnContextClient, Personas, log_in, make_client
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-
-class OwnContextClient(FlaskClient):
-    """Every request in its own app context and database session, as in production."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,10 @@ send it. A client who already has a login links the record to it instead of maki
 
 from __future__ import annotations
 
-import contextvars
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,18 +20,10 @@ from werkzeug.test import TestResponse
 
 from smptrack.extensions import db
 from smptrack.models import Client, Invitation, User
-from tests.conftest import PASSWORD, log_in, make_client, make_user, sent_messages
+from tests.conftest import PASSWORD, OwnContextClient, log_in, make_client, make_user, sent_messages
 
 CY_EMAIL = "cy@example.com"
 CY_PASSWORD = "cy's own passphrase"
-
-
-class OwnContextClient(FlaskClient):
-    """Every request in its own app context (own ``g`` and database session), as in production;
-    otherwise requests share the context the ``app`` fixture keeps pushed."""
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(autouse=True)

@@ -3,13 +3,11 @@ unaltered and in time."""
 
 from __future__ import annotations
 
-import contextvars
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,21 +16,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 from werkzeug.security import check_password_hash, generate_password_hash
-from werkzeug.test import TestResponse
 
 from smptrack.extensions import db
 from smptrack.models import User
-from tests.conftest import PASSWORD, log_in, make_user, sent_messages
+from tests.conftest import PASSWORD, OwnContextClient, log_in, make_user, sent_messages
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-class OwnContextClient(FlaskClient):
-    """Every request in its own app context (own ``g`` and database session), as in production;
-    otherwise requests share the context the ``app`` fixture keeps pushed."""
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(autouse=True)

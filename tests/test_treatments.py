@@ -7,7 +7,6 @@ forgot to commit, or committed half a refused form, fails here.
 
 from __future__ import annotations
 
-import contextvars
 import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -24,16 +23,9 @@ from smptrack.models import AuditEvent, Client, Placement, TreatmentSession, Use
 from smptrack.models.vocabulary import SESSION_KINDS, ZONES
 from smptrack.services import catalogue, treatments
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
-from tests.conftest import Personas, log_in, make_client
+from tests.conftest import OwnContextClient, Personas, log_in, make_client
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-
-class OwnContextClient(FlaskClient):
-    """Every request in its own app context and database session, as in production."""
-
-    def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 @pytest.fixture(autouse=True)
