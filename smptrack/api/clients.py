@@ -1,0 +1,145 @@
+"""Client records: list, create, read, change the profile, erase, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from flask import current_app, url_for
+
+from smptrack.api.common import record
+from smptrack.api.registry import operation
+from smptrack.api.schemas import (
+    ClientCreate,
+    ClientExport,
+    ClientOut,
+    ClientPage,
+    ClientPatch,
+    ClientQuery,
+    Deleted,
+)
+from smptrack.models import Client, User
+from smptrack.services import access, exports, profile
+from smptrack.services import clients as client_service
+from smptrack.web import remote_addr, utc_now
+
+
+def client_out(client: Client) -> ClientOut:
+    return ClientOut.of(client, url_for("api.get_client", client_id=client.id))
+
+
+@operation(
+    "GET",
+    "/clients",
+    summary="The clients you may see",
+    tag="clients",
+    query=ClientQuery,
+    response=ClientPage,
+)
+def list_clients(actor: User, query: ClientQuery) -> ClientPage:
+    """A practitioner sees their practice's clients, a client their own record. Paginated."""
+    found = client_service.list_clients(
+        actor, search=query.q, sort=query.sort, page=query.page, per_page=query.per_page
+    )
+    return ClientPage(
+        items=[client_out(c) for c in found.items],
+        page=found.page,
+        per_page=found.per_page,
+        total=found.total,
+    )
+
+
+@operation(
+    "POST",
+    "/clients",
+    summary="Add a client to your practice",
+    tag="clients",
+    body=ClientCreate,
+    response=ClientOut,
+    status=201,
+    roles=("practitioner",),
+)
+def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
+    now = utc_now()
+    client = client_service.create_client(
+        actor,
+        display_name=body.display_name,
+        email=body.email,
+        time_zone=body.time_zone or current_app.config["DEFAULT_TIME_ZONE"],
+        notes=body.notes,
+        now=now,
+    )
+    record(actor, "create", client_id=client.id, object_type="client", object_id=client.id, now=now)
+    return lambda: client_out(client)  # after the commit, which refreshes the projection
+
+
+@operation(
+    "GET", "/clients/<int:client_id>", summary="One client", tag="clients", response=ClientOut
+)
+def get_client(actor: User, client_id: int) -> ClientOut:
+    client = access.get_client(actor, client_id)
+    record(
+        actor, "read", client_id=client.id, object_type="client", object_id=client.id, now=utc_now()
+    )
+    return client_out(client)
+
+
+@operation(
+    "PATCH",
+    "/clients/<int:client_id>",
+    summary="Change a client's profile facts",
+    tag="clients",
+    body=ClientPatch,
+    response=ClientOut,
+)
+def update_client(actor: User, client_id: int, body: ClientPatch) -> Callable[[], ClientOut]:
+    """The facts the fade model reads (skin type, habits, latitude band, time zone...). Only the
+    fields sent change. The client themself or their practitioner. The answer shows the
+    projected touch-up date recomputed from the new facts."""
+    client = access.get_client(actor, client_id)
+    now = utc_now()
+    changes = body.model_dump(include=body.model_fields_set)
+    profile.update_profile(actor, client, replace(profile.profile_of(client), **changes), now=now)
+    record(
+        actor,
+        "update",
+        client_id=client.id,
+        object_type="client_profile",
+        object_id=client.id,
+        now=now,
+    )
+    return lambda: client_out(client)  # after the commit, which refreshes the projection
+
+
+@operation(
+    "DELETE",
+    "/clients/<int:client_id>",
+    summary="Erase a client and all their data",
+    tag="clients",
+    response=Deleted,
+    roles=("practitioner",),
+)
+def erase_client(actor: User, client_id: int) -> Deleted:
+    """Removes the record, its history and uploaded files; the audit trail keeps only an
+    anonymous line. Cannot be undone. A client erases their own account on the account page,
+    confirming it with their password."""
+    client = access.get_client(actor, client_id)
+    access.require_practice_of(actor, client)
+    exports.erase_client(actor, client, now=utc_now(), remote_addr=remote_addr())
+    return Deleted(object="client", id=client_id)
+
+
+@operation(
+    "GET",
+    "/clients/<int:client_id>/export",
+    summary="Everything about a client, as one JSON document",
+    tag="clients",
+    response=ClientExport,
+)
+def export_client(actor: User, client_id: int) -> ClientExport:
+    """For the client themself or their practitioner."""
+    client = access.get_client(actor, client_id)
+    now = utc_now()
+    document = exports.export_client(actor, client, now=now)
+    record(actor, "export", client_id=client.id, object_type="client", object_id=client.id, now=now)
+    return ClientExport(document)

@@ -1,0 +1,169 @@
+"""The fade projection of one client, and the practitioner's due list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import url_for
+from pydantic import Field
+
+from smptrack.api.common import record
+from smptrack.api.registry import operation
+from smptrack.api.schemas import PageQuery, QueryModel, ResponseModel
+from smptrack.domain import fade
+from smptrack.models import User
+from smptrack.services import access, due, projections
+from smptrack.web import utc_now
+
+
+class CurvePointOut(ResponseModel):
+    date: date
+    density: float = Field(description="Posterior median density, 0..1 of the healed result.")
+    density_p10: float = Field(description="Lower edge of the 80 % band (the faded side).")
+    density_p90: float = Field(description="Upper edge of the 80 % band.")
+
+
+class WindowOut(ResponseModel):
+    earliest: date = Field(description="P10 date on which density reaches the threshold.")
+    most_likely: date = Field(description="P50 date.")
+    latest: date = Field(description="P90 date.")
+
+
+class ZoneProjectionOut(ResponseModel):
+    zone: str
+    baseline: date = Field(description="Healed baseline: last session treating the zone + 28 days.")
+    density_now: float
+    window: WindowOut
+    p_due_now: float = Field(ge=0, le=1, description="Posterior probability the zone is due now.")
+    due_now: bool
+    due_now_override: bool = Field(description="A practitioner rating at or below the threshold.")
+    review_reasons: list[str]
+    blur_colour_advisory: bool
+    advisory_reasons: list[str]
+    curve: list[CurvePointOut] = Field(description="Monthly points from the baseline.")
+
+
+class ProjectionOut(ResponseModel):
+    client_id: int
+    as_of: date = Field(description="The client's today, in their time zone.")
+    model_version: str
+    threshold_density: float
+    next_touch_up_on: date | None = Field(description="The earliest zone's most likely date.")
+    next_touch_up_zone: str | None
+    zones: list[ZoneProjectionOut]
+    assumptions: list[str] = Field(description="What the model assumed, in plain words.")
+    note: str = "Every date is an estimate, not a guarantee."
+
+
+class DueQuery(PageQuery, QueryModel):
+    before: date = Field(description="List clients whose window opens before this date.")
+
+
+class DueClientOut(ResponseModel):
+    client_id: int
+    display_name: str
+    zone: str | None
+    most_likely: date
+    earliest: date | None
+    latest: date | None
+    status: list[str] = Field(
+        description="Any of `due now`, `review flag`, `blur/colour advisory`."
+    )
+    url: str
+
+
+class DuePage(ResponseModel):
+    before: date
+    items: list[DueClientOut]
+    page: int
+    per_page: int
+    total: int
+
+
+def _zone_out(zone: fade.ZoneProjection) -> ZoneProjectionOut:
+    return ZoneProjectionOut(
+        zone=zone.zone,
+        baseline=zone.baseline,
+        density_now=round(zone.density_now, 4),
+        window=WindowOut(
+            earliest=zone.window.earliest,
+            most_likely=zone.window.most_likely,
+            latest=zone.window.latest,
+        ),
+        p_due_now=round(zone.p_due_now, 4),
+        due_now=zone.due_now,
+        due_now_override=zone.due_now_override,
+        review_reasons=list(zone.review_reasons),
+        blur_colour_advisory=zone.blur_colour_advisory,
+        advisory_reasons=list(zone.advisory_reasons),
+        curve=[
+            CurvePointOut(
+                date=p.day,
+                density=round(p.density, 4),
+                density_p10=round(p.density_p10, 4),
+                density_p90=round(p.density_p90, 4),
+            )
+            for p in zone.curve
+        ],
+    )
+
+
+@operation(
+    "GET",
+    "/clients/<int:client_id>/projection",
+    summary="The client's fade projection and touch-up window per zone",
+    tag="projection",
+    response=ProjectionOut,
+)
+def get_projection(actor: User, client_id: int) -> ProjectionOut:
+    """Per treated zone: the touch-up window (P10, P50, P90), P(due now), flags and the monthly
+    curve; the assumptions used and the model version. Estimates, not guarantees."""
+    client = access.get_client(actor, client_id)
+    now = utc_now()
+    projection = projections.project_client(client, projections.client_today(client, now))
+    record(
+        actor, "read", client_id=client.id, object_type="projection", object_id=client.id, now=now
+    )
+    return ProjectionOut(
+        client_id=client.id,
+        as_of=projection.as_of,
+        model_version=projection.model_version,
+        threshold_density=projection.threshold_density,
+        next_touch_up_on=projection.next_touch_up_on,
+        next_touch_up_zone=projection.next_touch_up_zone,
+        zones=[_zone_out(z) for z in projection.zones.values()],
+        assumptions=list(projection.assumptions),
+    )
+
+
+@operation(
+    "GET",
+    "/due",
+    summary="Your clients due for a touch-up before a date",
+    tag="projection",
+    query=DueQuery,
+    response=DuePage,
+    roles=("practitioner",),
+)
+def list_due(actor: User, query: DueQuery) -> DuePage:
+    """Clients whose window opens before ``before`` (or who are due now), by most likely date."""
+    found = due.due_clients(actor, query.before, page=query.page, per_page=query.per_page)
+    return DuePage(
+        before=query.before,
+        items=[
+            DueClientOut(
+                client_id=c.id,
+                display_name=c.display_name,
+                zone=c.next_touch_up_zone,
+                most_likely=c.next_touch_up_on,
+                earliest=c.touch_up_earliest_on,
+                latest=c.touch_up_latest_on,
+                status=due.status_words(c),
+                url=url_for("api.get_client", client_id=c.id),
+            )
+            for c in found.items
+        ],
+        page=found.page,
+        per_page=found.per_page,
+        total=found.total,
+    )

@@ -1,0 +1,139 @@
+"""Treatment sessions with their placements."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from smptrack.api.common import page_slice, record
+from smptrack.api.registry import operation
+from smptrack.api.schemas import (
+    Deleted,
+    PageQuery,
+    PlacementIn,
+    SessionCreate,
+    SessionOut,
+    SessionPage,
+    SessionPatch,
+)
+from smptrack.models import TreatmentSession, User
+from smptrack.services import access, treatments
+from smptrack.web import utc_now
+
+OBJECT = "treatment_session"
+
+
+def session_out(treatment_session: TreatmentSession) -> SessionOut:
+    return SessionOut.model_validate(treatment_session)
+
+
+def placement_input(placement: PlacementIn) -> treatments.PlacementInput:
+    return treatments.PlacementInput(**placement.model_dump())
+
+
+@operation(
+    "GET",
+    "/clients/<int:client_id>/sessions",
+    summary="A client's sessions, newest first",
+    tag="sessions",
+    query=PageQuery,
+    response=SessionPage,
+)
+def list_sessions(actor: User, client_id: int, query: PageQuery) -> SessionPage:
+    client = access.get_client(actor, client_id)
+    found = treatments.sessions_of(client)
+    record(actor, "read", client_id=client.id, object_type=OBJECT, object_id=None, now=utc_now())
+    return SessionPage(
+        items=[session_out(s) for s in page_slice(found, query.page, query.per_page)],
+        page=query.page,
+        per_page=query.per_page,
+        total=len(found),
+    )
+
+
+@operation(
+    "POST",
+    "/clients/<int:client_id>/sessions",
+    summary="Record a session with its placements",
+    tag="sessions",
+    body=SessionCreate,
+    response=SessionOut,
+    status=201,
+    errors=(403,),
+)
+def create_session(actor: User, client_id: int, body: SessionCreate) -> SessionOut:
+    """By the client's practitioner (each placement names a lot of their own catalogue), or by
+    the client themself for a session their practitioner does not record in smptrack (each
+    placement names the pigment in `pigment_free_text`). A lot that had expired by the session
+    date is refused (422, field `confirm_expired_lot`) unless `confirm_expired_lot` is true."""
+    client = access.get_client(actor, client_id)
+    now = utc_now()
+    data = treatments.SessionInput(
+        **body.model_dump(exclude={"placements"}),
+        placements=[placement_input(p) for p in body.placements],
+    )
+    created = treatments.record_session(actor, client, data, now=now)
+    record(actor, "create", client_id=client.id, object_type=OBJECT, object_id=created.id, now=now)
+    return session_out(created)
+
+
+@operation(
+    "GET", "/sessions/<int:session_id>", summary="One session", tag="sessions", response=SessionOut
+)
+def get_session(actor: User, session_id: int) -> SessionOut:
+    found = treatments.get_session(actor, session_id)
+    record(
+        actor,
+        "read",
+        client_id=found.client_id,
+        object_type=OBJECT,
+        object_id=found.id,
+        now=utc_now(),
+    )
+    return session_out(found)
+
+
+@operation(
+    "PATCH",
+    "/sessions/<int:session_id>",
+    summary="Change a session",
+    tag="sessions",
+    body=SessionPatch,
+    response=SessionOut,
+    errors=(403,),
+)
+def update_session(actor: User, session_id: int, body: SessionPatch) -> SessionOut:
+    """Only the fields sent change; `placements`, when sent, replace the session's placements.
+    The practitioner changes their practice's sessions, a client the sessions they logged."""
+    found = treatments.get_session(actor, session_id)
+    now = utc_now()
+    current = treatments.session_input_from(found)
+    changes = body.model_dump(include=body.model_fields_set - {"placements"})
+    data = replace(current, **changes)
+    if "placements" in body.model_fields_set:
+        data = replace(data, placements=[placement_input(p) for p in body.placements])
+    changed = treatments.update_session(actor, found, data, now=now)
+    record(
+        actor,
+        "update",
+        client_id=changed.client_id,
+        object_type=OBJECT,
+        object_id=changed.id,
+        now=now,
+    )
+    return session_out(changed)
+
+
+@operation(
+    "DELETE",
+    "/sessions/<int:session_id>",
+    summary="Delete a session and its placements",
+    tag="sessions",
+    response=Deleted,
+    errors=(403,),
+)
+def delete_session(actor: User, session_id: int) -> Deleted:
+    found = treatments.get_session(actor, session_id)
+    client_id, now = found.client_id, utc_now()
+    treatments.delete_session(actor, found, now=now)
+    record(actor, "delete", client_id=client_id, object_type=OBJECT, object_id=session_id, now=now)
+    return Deleted(object="treatment_session", id=session_id)
