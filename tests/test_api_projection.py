@@ -105,7 +105,7 @@ def test_another_practitioner_gets_a_404_for_the_projection(
     assert response.get_json()["error"]["code"] == "not_found"
 
 
-@pytest.mark.parametrize("before", ["", "tomorrow", "2027-13-01"])
+@pytest.mark.parametrize("before", ["", "tomorrow", "2027-13-01", "0", "1700000000", "2027-1-5"])
 def test_a_bad_date_for_the_due_route_is_a_422_with_the_field_named(
     app: Flask, personas: Personas, before: str
 ) -> None:

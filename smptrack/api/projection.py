@@ -9,7 +9,7 @@ from pydantic import Field
 
 from smptrack.api.common import record
 from smptrack.api.registry import operation
-from smptrack.api.schemas import PageQuery, QueryModel, ResponseModel
+from smptrack.api.schemas import PageQuery, QueryDate, QueryModel, ResponseModel
 from smptrack.domain import fade
 from smptrack.models import User
 from smptrack.services import access, due, projections
@@ -56,7 +56,7 @@ class ProjectionOut(ResponseModel):
 
 
 class DueQuery(PageQuery, QueryModel):
-    before: date = Field(description="List clients whose window opens before this date.")
+    before: QueryDate = Field(description="List clients whose window opens before this date.")
 
 
 class DueClientOut(ResponseModel):

@@ -147,6 +147,15 @@ def QueryNumber(low: int, high: int) -> Any:
     return Annotated[int, Field(ge=low, le=high), BeforeValidator(_digits)]
 
 
+def _iso_date(value: Any) -> Any:
+    # Lax parsing would read "0" or "1700000000" as a Unix time; a query date is YYYY-MM-DD.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Give the date as YYYY-MM-DD.")
+    return value
+
+
+QueryDate = Annotated[date, BeforeValidator(_iso_date)]
+
 MAX_ID = 2**31 - 1  # PostgreSQL's integer; ids beyond it cannot exist
 Id = Whole(1, MAX_ID)
 Minutes = Whole(1, 1440)  # one day at most
