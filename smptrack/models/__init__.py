@@ -1,5 +1,6 @@
 """SQLAlchemy models: the nouns of DESIGN.md. No business rules here."""
 
+from smptrack.models.account_mail import AccountMail
 from smptrack.models.accounts import ApiToken, Invitation, User
 from smptrack.models.assessments import FadeAssessment
 from smptrack.models.audit import AuditEvent
@@ -11,6 +12,7 @@ from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHea
 from smptrack.models.treatments import Placement, TreatmentSession
 
 __all__ = [
+    "AccountMail",
     "ApiToken",
     "AuditEvent",
     "Client",

@@ -20,6 +20,8 @@ class AuditEvent(db.Model):
     __table_args__ = (
         one_of("action", AUDIT_ACTIONS),
         sa.Index("ix_audit_events_client_time", "client_id", "occurred_at"),
+        # The denial bound counts an actor's denials of the current hour.
+        sa.Index("ix_audit_events_action_actor_time", "action", "actor_id", "occurred_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -34,3 +36,6 @@ class AuditEvent(db.Model):
     object_type: so.Mapped[str] = so.mapped_column(sa.String(40))
     object_id: so.Mapped[int | None] = so.mapped_column()
     remote_addr: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    # Denials beyond the hourly bound are not written as rows: they are counted here, on the
+    # actor's last denial row of that hour (see services/audit.record_denial).
+    repeats: so.Mapped[int] = so.mapped_column(default=0, server_default="0")

@@ -63,4 +63,5 @@ REMINDER_KINDS = (
     "touch_up",
 )
 REMINDER_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
-AUDIT_ACTIONS = ("read", "create", "update", "delete", "export", "erase", "invite")
+# "denied": an attempt to reach another tenant's record, answered 404 (services/audit.py).
+AUDIT_ACTIONS = ("read", "create", "update", "delete", "export", "erase", "invite", "denied")
