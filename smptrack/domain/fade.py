@@ -1,7 +1,7 @@
 """The fade projection: sessions, sun log and fade assessments to a touch-up window per zone.
 
-Implements FADE-MODEL.md §1, §2, §4-§7. Standard library only; constants come from the one table
-in ``uv.CONSTANTS``; time is the ``as_of`` parameter, never the clock.
+Implements FADE-MODEL.md §1, §2, §4-§6. Standard library only; constants come from the one table
+in ``constants.CONSTANTS``; time is the ``as_of`` parameter, never the clock.
 
     Lambda_z(t) = k_bio * F_bio * t + k_uv * H_eff_z(t)      (t in years since the zone's baseline)
     D_z(t)      = exp(-m * Lambda_z(t))                       (m = e^theta, one per client)
@@ -48,7 +48,7 @@ from statistics import fmean
 from typing import Literal, get_args
 
 from smptrack.domain import uv
-from smptrack.domain.uv import constant
+from smptrack.domain.constants import constant
 
 MODEL_VERSION = "smptrack-fade-1.0 (FADE-MODEL.md)"
 

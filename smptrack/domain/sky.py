@@ -32,7 +32,8 @@ from functools import cache
 from pathlib import Path
 from typing import Literal, get_args
 
-from smptrack.domain.uv import Constant, require_choice, require_range
+from smptrack.domain.constants import Constant
+from smptrack.domain.uv import require_choice, require_range
 
 Sky = Literal["clear", "partly_cloudy", "mostly_cloudy", "overcast"]
 SKIES: tuple[str, ...] = get_args(Sky)

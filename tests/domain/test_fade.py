@@ -16,6 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from smptrack.domain import fade, uv
+from smptrack.domain.constants import constant
 
 # The reference client R of FADE-MODEL §5 and §8.
 REFERENCE = fade.ClientFactors(
@@ -782,7 +783,7 @@ def test_a_rating_below_the_prediction_moves_the_window_earlier_and_above_later(
     history, zone = case
     unrated = history.project().zones[zone]
     point = unrated.curve[months]
-    sd = uv.constant(f"rating_sd.{assessor}")
+    sd = constant(f"rating_sd.{assessor}")
     density = point.density + (-sds_off if below else sds_off) * sd
     assume(0 <= density <= 1)
     rated = history.project(assessments=[rating(point.day, density, assessor, zone)]).zones[zone]

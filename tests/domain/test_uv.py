@@ -6,7 +6,6 @@ tables, never values read back from the code.
 
 from __future__ import annotations
 
-import re
 from datetime import date, time
 
 import pytest
@@ -326,32 +325,6 @@ def test_an_impossible_exposure_is_refused(overrides: dict[str, object], message
 def test_unknown_or_out_of_range_inputs_raise_a_clear_value_error(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
-
-
-# --- The constants table ------------------------------------------------------------------------
-
-
-def test_every_constant_carries_a_tag_and_a_source() -> None:
-    for name, entry in uv.CONSTANTS.items():
-        words = set(re.findall(r"[A-Za-z]+", entry.tag))
-        assert words and words <= {"S", "D", "C", "G", "from"}, name
-        assert entry.source.strip(), name
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("k_bio_per_year", 0.052),
-        ("k_uv_per_effective_sed", 1.4e-4),
-        ("touch_up_threshold_density", 0.70),
-        ("prior_sigma", 0.30),
-        ("prior_sigma_no_sun_log", 0.35),
-        ("ambient_sed_per_year.45_55", 4500),
-        ("outdoor_fraction.average", 0.08),
-    ],
-)
-def test_the_headline_constants_are_the_specs(name: str, value: float) -> None:
-    assert uv.CONSTANTS[name].value == value
 
 
 # --- Properties ---------------------------------------------------------------------------------
