@@ -41,6 +41,8 @@ _F_OUT = "indoor workers get ~3 %, outdoor workers ~10 % of ambient, Godar 2005 
 _SEDS = "FADE-MODEL §6: measurement SD of a density rating"
 _SIGMA = "FADE-MODEL §6: prior on theta = ln m"
 _F_BIO = "FADE-MODEL §4: F_bio multiplier"
+_MADRONICH = "Madronich 2007, Photochem. Photobiol. 83:1537: analytic fit to radiative transfer"
+_CLOUD = "FADE-MODEL §11: light cloud transmits most UV, heavy overcast a third or less"
 
 # Every constant of the fade model, FADE-MODEL.md section by section. Nothing else in
 # smptrack.domain may hold a number of the model; the named lookups below are views of this table.
@@ -173,6 +175,17 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
         "self_check_from_months": Constant(12, "C", "yearly self-check from 12 months"),
         "book_touch_up_lead_days": Constant(60, "C", "book at the most likely date minus 60 d"),
         "due_now_probability": Constant(0.5, "C", "book at once when P(due now) >= 0.5"),
+        # §11 the UV index from the sky (sky.py)
+        "clear_sky_uvi_overhead": Constant(12.5, "S", _MADRONICH + ": UVI with the sun overhead"),
+        "clear_sky_uvi_zenith_exponent": Constant(2.42, "S", _MADRONICH + ": power of cos Z"),
+        "clear_sky_uvi_ozone_exponent": Constant(-1.23, "S", _MADRONICH + ": power of ozone/300"),
+        "ozone_reference_du": Constant(300, "S", _MADRONICH + ": the fit's reference column, DU"),
+        "ozone_default_du": Constant(300, "C", "FADE-MODEL §11: total ozone when none is known"),
+        "cloud_factor.clear": Constant(1.0, "G", _CLOUD),
+        "cloud_factor.partly_cloudy": Constant(0.8, "G", _CLOUD),
+        "cloud_factor.mostly_cloudy": Constant(0.6, "G", _CLOUD),
+        "cloud_factor.overcast": Constant(0.35, "G", _CLOUD),
+        "sky_dose_max_step_minutes": Constant(10, "D", "FADE-MODEL §11: integrate in steps <= 10"),
     }
 )
 

@@ -25,45 +25,22 @@ from __future__ import annotations
 import importlib.resources
 import math
 import zoneinfo
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Literal, get_args
 
-from smptrack.domain.constants import Constant
+from smptrack.domain.constants import constant
 from smptrack.domain.uv import require_choice, require_range
 
 Sky = Literal["clear", "partly_cloudy", "mostly_cloudy", "overcast"]
 SKIES: tuple[str, ...] = get_args(Sky)
 
-_MADRONICH = "Madronich 2007, Photochem. Photobiol. 83:1537: analytic fit to radiative transfer"
-_CLOUD = "FADE-MODEL §11: light cloud transmits most UV, heavy overcast a third or less"
-
-# FADE-MODEL §11 constants. TODO(move): these rows belong in the domain's one constants table
-# and move there once it has left uv.py; until then they live here, in the same Constant form.
-SKY_CONSTANTS: Mapping[str, Constant] = {
-    "clear_sky_uvi_overhead": Constant(12.5, "S", _MADRONICH + ": UVI with the sun overhead"),
-    "clear_sky_uvi_zenith_exponent": Constant(2.42, "S", _MADRONICH + ": power of cos Z"),
-    "clear_sky_uvi_ozone_exponent": Constant(-1.23, "S", _MADRONICH + ": power of ozone/300 DU"),
-    "ozone_reference_du": Constant(300, "S", _MADRONICH + ": the fit's reference column"),
-    "ozone_default_du": Constant(300, "C", "FADE-MODEL §11: total ozone when none is known"),
-    "cloud_factor.clear": Constant(1.0, "G", _CLOUD),
-    "cloud_factor.partly_cloudy": Constant(0.8, "G", _CLOUD),
-    "cloud_factor.mostly_cloudy": Constant(0.6, "G", _CLOUD),
-    "cloud_factor.overcast": Constant(0.35, "G", _CLOUD),
-    "sky_dose_max_step_minutes": Constant(10, "D", "FADE-MODEL §11: integrate in steps <= 10 min"),
-}
-
-
-def _constant(name: str) -> float:
-    return SKY_CONSTANTS[name].value
-
-
-DEFAULT_OZONE_DU: float = _constant("ozone_default_du")
-_SED_PER_UVI_HOUR = 0.9  # TODO(move): read "sed_per_uvi_hour" from the constants table
-_MAX_STEP = timedelta(minutes=_constant("sky_dose_max_step_minutes"))
+DEFAULT_OZONE_DU: float = constant("ozone_default_du")
+_SED_PER_UVI_HOUR = constant("sed_per_uvi_hour")
+_MAX_STEP = timedelta(minutes=constant("sky_dose_max_step_minutes"))
 _J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)  # Julian day 2451545.0
 
 
@@ -151,16 +128,16 @@ def clear_sky_uv_index(zenith_degrees: float, ozone_du: float = DEFAULT_OZONE_DU
     if cos_zenith <= 0:
         return 0.0
     return (
-        _constant("clear_sky_uvi_overhead")
-        * cos_zenith ** _constant("clear_sky_uvi_zenith_exponent")
-        * (ozone_du / _constant("ozone_reference_du")) ** _constant("clear_sky_uvi_ozone_exponent")
+        constant("clear_sky_uvi_overhead")
+        * cos_zenith ** constant("clear_sky_uvi_zenith_exponent")
+        * (ozone_du / constant("ozone_reference_du")) ** constant("clear_sky_uvi_ozone_exponent")
     )
 
 
 def cloud_factor(sky: str) -> float:
     """The share of clear-sky UV that reaches the ground under ``sky`` (ValueError if unknown)."""
     require_choice("sky", sky, SKIES)
-    return _constant(f"cloud_factor.{sky}")
+    return constant(f"cloud_factor.{sky}")
 
 
 def uv_index_from_sky(
