@@ -17,6 +17,7 @@ from smptrack.api import (
     openapi,
     projection,
     registry,
+    reminders,
     treatments,
 )
 from smptrack.services.errors import ServiceError
@@ -36,5 +37,6 @@ __all__ = [
     "openapi",
     "projection",
     "registry",
+    "reminders",
     "treatments",
 ]

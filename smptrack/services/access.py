@@ -75,6 +75,23 @@ def require_practice_of(actor: Actor, client: Client) -> None:
         raise Forbidden("Only the client's practitioner can do this.")
 
 
+# A reminder still in the outbox (or delivered) whose last error is a retry's transient reply.
+_IN_DELIVERY = frozenset({"pending", "sending", "sent"})
+
+
+def may_see_reminder_error(actor: Actor, client: Client, status: str) -> bool:
+    """Whether ``actor``, who may see ``client``, sees a reminder's ``last_error``.
+
+    The practice sees every reason, the mail server's replies to retries included: it is their
+    delivery log. The client sees the reason once a reminder has ended unsent (failed,
+    cancelled, or any later such status), as on their reminders page, and not the transient
+    errors of a delivery still in progress.
+    """
+    if may_manage_practice(actor, client):
+        return True
+    return actor.role == "client" and client.user_id == actor.id and status not in _IN_DELIVERY
+
+
 def listable_users(actor: Actor) -> sa.Select[tuple[User]]:
     require_admin(actor)
     return sa.select(User)

@@ -184,6 +184,13 @@ CASES = [
     ),
     Case(
         "GET",
+        "/api/v1/clients/<int:client_id>/reminders",
+        "/api/v1/clients/{a}/reminders",
+        record_a(200),
+        json=True,
+    ),
+    Case(
+        "GET",
         "/api/v1/clients/<int:client_id>/assessments",
         "/api/v1/clients/{a}/assessments",
         record_a(200),
