@@ -171,7 +171,8 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
         "review_density_first_year": Constant(0.85, "C", "review a rating below this in year 1"),
         "review_first_period_years": Constant(1.0, "C", "the first 12 months since the baseline"),
         "review_sd_multiple": Constant(2.5, "C", "review a rating this many SD from m = 1"),
-        # §7 reminder policy
+        # §7 reminder policy: defaults of practice settings, applied only by protocol.py
+        "healed_check_days": Constant(28, "C", "healed check at 4 weeks, FADE-MODEL §7"),
         "self_check_from_months": Constant(12, "C", "yearly self-check from 12 months"),
         "book_touch_up_lead_days": Constant(60, "C", "book at the most likely date minus 60 d"),
         "due_now_probability": Constant(0.5, "C", "book at once when P(due now) >= 0.5"),

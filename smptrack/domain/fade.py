@@ -1,7 +1,8 @@
 """The fade projection: sessions, sun log and fade assessments to a touch-up window per zone.
 
 Implements FADE-MODEL.md §1, §2, §4-§6. Standard library only; constants come from the one table
-in ``constants.CONSTANTS``; time is the ``as_of`` parameter, never the clock.
+in ``constants.CONSTANTS``; time is the ``as_of`` parameter, never the clock. The §7 reminder
+dates derived from the window are made in one place, ``protocol.plan``, not here.
 
     Lambda_z(t) = k_bio * F_bio * t + k_uv * H_eff_z(t)      (t in years since the zone's baseline)
     D_z(t)      = exp(-m * Lambda_z(t))                       (m = e^theta, one per client)
@@ -176,16 +177,6 @@ class CurvePoint:
 
 
 @dataclass(frozen=True)
-class ZoneReminders:
-    """FADE-MODEL §7 dates for one zone; the reminder planner turns them into messages."""
-
-    healed_check_on: date
-    self_check_from: date
-    practitioner_assessment_on: date
-    book_touch_up_on: date
-
-
-@dataclass(frozen=True)
 class ZoneProjection:
     """The projection of one treated zone as of ``Projection.as_of``.
 
@@ -208,7 +199,6 @@ class ZoneProjection:
     review_reasons: tuple[str, ...]
     advisory_reasons: tuple[str, ...]
     curve: tuple[CurvePoint, ...]
-    reminders: ZoneReminders
 
     @property
     def needs_review(self) -> bool:
@@ -236,7 +226,6 @@ class Projection:
     zones: Mapping[str, ZoneProjection]
     next_touch_up_on: date | None
     next_touch_up_zone: str | None
-    book_touch_up_on: date | None
     assumptions: tuple[str, ...]
 
 
@@ -359,7 +348,6 @@ def project(
         zones=zones,
         next_touch_up_on=_next_touch_up(zones[next_zone], as_of),
         next_touch_up_zone=next_zone,
-        book_touch_up_on=min(z.reminders.book_touch_up_on for z in zones.values()),
         assumptions=_assumptions(client, zones, ledger, readings, sigma_note, past_sessions),
     )
 
@@ -378,7 +366,6 @@ def _empty_projection(as_of: date, threshold_density: float, sigma: float) -> Pr
         zones={},
         next_touch_up_on=None,
         next_touch_up_zone=None,
-        book_touch_up_on=None,
         assumptions=("No treated zone yet: nothing to project.",),
     )
 
@@ -690,7 +677,6 @@ def _project_zone(
     colour_shift: bool,
     curve_years: int,
 ) -> ZoneProjection:
-    as_of = ledger.as_of
     course = _course(zone, zone_sessions, len(zone_sessions) - 1)
     fading = _fading(zone, course, client, ledger)
     log_threshold = math.log(1.0 / threshold_density)
@@ -725,19 +711,6 @@ def _project_zone(
         review_reasons=tuple(reason for r in current for reason in _review_reasons(r)),
         advisory_reasons=_advisory_reasons(course, colour_shift),
         curve=_curve(fading, months, thetas),
-        reminders=_zone_reminders(fading.baseline, window, due_now, as_of),
-    )
-
-
-def _zone_reminders(
-    baseline: date, window: TouchUpWindow, due_now: bool, as_of: date
-) -> ZoneReminders:
-    lead = timedelta(days=constant("book_touch_up_lead_days"))
-    return ZoneReminders(
-        healed_check_on=baseline,
-        self_check_from=_add_months(baseline, int(constant("self_check_from_months"))),
-        practitioner_assessment_on=window.earliest,
-        book_touch_up_on=as_of if due_now else max(as_of, window.most_likely - lead),
     )
 
 

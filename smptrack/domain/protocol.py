@@ -17,7 +17,8 @@ default in ``DEFAULT_OFFSETS``:
 - from the fade projection: a yearly self-check from 12 months after the healed baseline, a
   practitioner assessment at the window's earliest date (clients with a practitioner only), and
   "book your touch-up" ``touch_up_lead`` days before the most likely date, or at once when the
-  projection says the client is due now.
+  projection says the client is due now. This module is the only place that turns a projection
+  into reminder dates: ``fade.project`` gives the window and the due-now flag, nothing more.
 
 Every reminder belongs to the latest session (its *anchor*): recording, editing or deleting a
 session changes the anchor, and the reminders of the old anchor are superseded. A reminder's
@@ -41,20 +42,24 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any
 
+from smptrack.domain.constants import constant
+
 KINDS = ("aftercare", "next_session", "healed_check", "self_check", "assessment", "touch_up")
 SERIES_KINDS = ("initial", "build_up")
 
 # Practice settings, in days unless the name says otherwise. PracticeSettings.reminder_offsets
-# may override any key; a missing or unusable value falls back to these.
+# may override any key; a missing or unusable value falls back to these. The FADE-MODEL §7 ones
+# come from the model's constants table; this module is the only place that applies them.
 DEFAULT_OFFSETS: Mapping[str, Any] = {
     "aftercare": (0, 4, 7),  # days after the session
-    "healed_check": 28,  # days after the session (FADE-MODEL §1: the healed baseline)
+    "healed_check": int(constant("healed_check_days")),  # days after the session
     "next_session": 10,  # days between the sessions of an initial series
     "next_session_lead": 2,  # the reminder goes this many days before the suggested date
     "next_session_min": 7,  # sessions closer than this are flagged
     "series_sessions": 3,  # sessions in an initial series
-    "self_check_months": 12,  # first self-check, then yearly (FADE-MODEL §7)
-    "touch_up_lead": 60,  # days before the most likely date (a client may choose their own)
+    "self_check_months": int(constant("self_check_from_months")),  # first one, then yearly
+    # days before the most likely date (a client may choose their own)
+    "touch_up_lead": int(constant("book_touch_up_lead_days")),
 }
 OFFSET_LIMITS: Mapping[str, tuple[int, int]] = {
     "aftercare": (0, 60),

@@ -20,7 +20,6 @@ from typing import Literal, get_args
 
 from smptrack.domain.constants import constant
 
-
 Zone = Literal[
     "frontal_hairline",
     "left_temple",

@@ -364,7 +364,6 @@ def test_a_practitioner_rating_at_or_below_the_threshold_makes_the_zone_due_now(
     if overrides:
         assert crown.due_now
         assert projection.next_touch_up_on == as_of
-        assert crown.reminders.book_touch_up_on == as_of
 
 
 def test_only_the_latest_practitioner_rating_can_override() -> None:
@@ -469,7 +468,7 @@ def test_a_rating_from_a_previous_course_still_informs_the_client_rate() -> None
     assert rated.rate_multiplier[1] > 1
 
 
-# --- Due now, reminders, the whole client -------------------------------------------------------
+# --- Due now and the whole client (reminder dates: test_reminder_policy.py) -----------------------
 
 
 def test_half_the_posterior_is_due_on_the_most_likely_date() -> None:
@@ -483,16 +482,6 @@ def test_long_after_the_window_every_date_is_today_and_the_zone_is_due() -> None
     assert (crown.window.earliest, crown.window.most_likely, crown.window.latest) == (as_of,) * 3
     assert crown.p_due_now > 0.95
     assert crown.due_now
-    assert crown.reminders.book_touch_up_on == as_of
-
-
-def test_the_reminder_dates_follow_the_window() -> None:
-    crown = project(reference_sessions()).zones["crown"]
-    assert crown.reminders.healed_check_on == BASELINE
-    assert crown.reminders.self_check_from == date(2026, 2, 3)
-    assert crown.reminders.practitioner_assessment_on == crown.window.earliest
-    assert crown.reminders.book_touch_up_on == crown.window.most_likely - timedelta(days=60)
-    assert not crown.due_now
 
 
 def test_a_stricter_threshold_brings_the_touch_up_forward() -> None:
