@@ -187,6 +187,15 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
         "cloud_factor.mostly_cloudy": Constant(0.6, "G", _CLOUD),
         "cloud_factor.overcast": Constant(0.35, "G", _CLOUD),
         "sky_dose_max_step_minutes": Constant(10, "D", "FADE-MODEL §11: integrate in steps <= 10"),
+        # §10 refit from the practice's own ratings (refit.py)
+        "refit_theta_grid_step": Constant(0.01, "C", "FADE-MODEL §10: a step of 0.01 is enough"),
+        "refit_interval_level": Constant(0.90, "C", "FADE-MODEL §10: 90 % interval per estimate"),
+        "refit_max_abs_correlation": Constant(
+            0.95, "G", "FADE-MODEL §10: rates this correlated cannot be told apart; no adoption"
+        ),
+        "refit_min_clients_with_two_ratings": Constant(
+            50, "C", "FADE-MODEL §9-§10: about 50 clients with two healed-phase ratings each"
+        ),
     }
 )
 
