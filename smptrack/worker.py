@@ -750,11 +750,19 @@ def _date(value: Any) -> date | None:
 def run_once(
     app: Flask, clock: Clock = utc_now, stop: threading.Event | None = None
 ) -> SweepResult:
-    """One reap and one send sweep (``smptrack reminders send-due``, for cron)."""
+    """One reap and one send sweep (``smptrack reminders send-due``, for cron); account mail
+    (invitations, resets) first, then reminders."""
+    from smptrack.account_mail_sender import AccountMailSender
+
     with app.app_context():
         sender = Sender(app, stop=stop)
+        account_mail = AccountMailSender(app, settings=sender.settings, name=sender.name, stop=stop)
         sender.reap(clock())
+        account_mail.reap(clock())
         beat(HEARTBEAT_REAP, clock(), sender.name)
+        account_result = account_mail.send_due(clock)
+        if account_result.handled:
+            log.info("%s", account_result.summary())
         return sender.send_due(clock)
 
 
@@ -775,15 +783,26 @@ def add_sweeps(scheduler: Any, app: Flask, stop: threading.Event) -> Sender:
     """Add the fixed sweeps to an APScheduler 3 scheduler; returns the sender they share."""
     from apscheduler.triggers.interval import IntervalTrigger
 
+    from smptrack import account_mail_sender
+
     config = app.config
     sender = Sender(app, stop=stop)
+    account_mail = account_mail_sender.AccountMailSender(
+        app, settings=sender.settings, name=sender.name, stop=stop
+    )
     grace = int(setting(config, "REMINDER_MISFIRE_GRACE_SECONDS"))
     every = timedelta(hours=float(setting(config, "REMINDER_REPLAN_EVERY_HOURS")))
     now = utc_now()
 
     def reap() -> None:
         sender.reap(utc_now())
+        account_mail.reap(utc_now())
         beat(HEARTBEAT_REAP, utc_now(), sender.name)
+
+    def send_account_mail() -> None:
+        result = account_mail.send_due(utc_now)
+        if result.handled:
+            log.info("%s", result.summary())
 
     def replan() -> None:
         if stop.is_set() or not claim_daily_replan(utc_now(), sender.name, every):
@@ -807,6 +826,14 @@ def add_sweeps(scheduler: Any, app: Flask, stop: threading.Event) -> Sender:
         IntervalTrigger(seconds=float(setting(config, "REMINDER_SWEEP_SECONDS"))),
         id="send_due",
         name="Send due reminders",
+        next_run_time=now,
+        **common,
+    )
+    scheduler.add_job(
+        _job(app, "send_account_mail", send_account_mail),
+        IntervalTrigger(seconds=float(account_mail_sender.sweep_seconds(config))),
+        id="send_account_mail",
+        name="Send invitations and password resets",
         next_run_time=now,
         **common,
     )

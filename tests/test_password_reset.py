@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from smptrack.extensions import db
 from smptrack.models import User
 from tests.conftest import PASSWORD, OwnContextClient, log_in, make_user, sent_messages
+from tests.outbox import send_account_mail
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -61,13 +62,19 @@ def request_reset(app: Flask, email: str) -> str:
     before = {message["Message-ID"] for message in sent_messages(app)}
     response = app.test_client().post("/auth/reset", data={"email": email})
     assert response.status_code == 302
+    send_account_mail(app)
     # By Message-ID, not position: files written in the same second sort in random order.
     [message] = [m for m in sent_messages(app) if m["Message-ID"] not in before]
     return urlsplit(reset_link(message)).path
 
 
 def choose_password(client: FlaskClient, path: str, password: str):
-    return client.post(path, data={"password": password, "confirm": password})
+    """Open the emailed link (which moves its token into the session and redirects to the
+    token-less form), then send the form; the link's answer if it refused the token."""
+    opened = client.get(path)
+    if urlsplit(opened.headers.get("Location", "")).path != "/auth/reset/new":
+        return opened
+    return client.post("/auth/reset/new", data={"password": password, "confirm": password})
 
 
 @contextmanager
@@ -85,6 +92,8 @@ def test_it_emails_one_reset_link_to_a_known_address(app: Flask, rae: User) -> N
     response = app.test_client().post("/auth/reset", data={"email": " RAE@example.com"})
 
     assert response.status_code == 302
+    assert sent_messages(app) == [], "queued in the request, sent by the worker"
+    assert send_account_mail(app).sent == 1
     [message] = sent_messages(app)
     assert message["To"] == "rae@example.com"
     assert "reset" in message["Subject"].lower()
@@ -104,10 +113,12 @@ def test_it_answers_an_unknown_address_as_a_known_one_and_sends_nothing(
 ) -> None:
     known_browser, unknown_browser = app.test_client(), app.test_client()
     known = known_browser.post("/auth/reset", data={"email": "rae@example.com"})
+    send_account_mail(app)
     assert len(sent_messages(app)) == 1
 
     unknown = unknown_browser.post("/auth/reset", data={"email": "nobody@example.com"})
 
+    send_account_mail(app)
     assert len(sent_messages(app)) == 1, "no mail for an address without an account"
     assert unknown.status_code == known.status_code
     assert unknown.headers["Location"] == known.headers["Location"]
@@ -126,6 +137,7 @@ def test_it_sends_no_reset_mail_to_an_inactive_account(app: Flask) -> None:
     response = app.test_client().post("/auth/reset", data={"email": "gone@example.com"})
 
     assert response.status_code == 302
+    assert send_account_mail(app).sent == 0
     assert sent_messages(app) == []
 
 
@@ -133,10 +145,15 @@ def test_it_sets_the_new_password_and_retires_the_old_one(app: Flask, rae: User)
     path = request_reset(app, "rae@example.com")
     browser = app.test_client()
 
-    form = browser.get(path)
+    opened = browser.get(path)
+    assert opened.status_code == 303
+    assert urlsplit(opened.headers["Location"]).path == "/auth/reset/new"
+    form = browser.get("/auth/reset/new")
     assert form.status_code == 200
     assert 'name="password"' in form.get_data(as_text=True)
-    response = choose_password(browser, path, NEW_PASSWORD)
+    response = browser.post(
+        "/auth/reset/new", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
 
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/auth/login"
@@ -242,6 +259,7 @@ def test_it_tells_in_the_mail_how_long_the_link_lasts(app: Flask, rae: User) -> 
     app.config["PASSWORD_RESET_MAX_AGE_HOURS"] = 5
 
     app.test_client().post("/auth/reset", data={"email": "rae@example.com"})
+    send_account_mail(app)
 
     [message] = sent_messages(app)
     assert "5 hours" in message.get_body(preferencelist=("plain",)).get_content()
@@ -255,6 +273,7 @@ def test_it_builds_the_link_from_the_configured_base_url_not_the_request(
     app.test_client().post(
         "/auth/reset", data={"email": "rae@example.com"}, headers={"Host": "evil.example"}
     )
+    send_account_mail(app)
 
     [message] = sent_messages(app)
     assert reset_link(message).startswith("https://smp.example.com/auth/reset/")
@@ -266,6 +285,7 @@ def test_it_never_puts_a_forged_host_in_a_reset_link(app: Flask, rae: User) -> N
     app.test_client().post(
         "/auth/reset", data={"email": "rae@example.com"}, headers={"Host": "evil.example"}
     )
+    send_account_mail(app)
 
     links = [reset_link(message) for message in sent_messages(app)]
     assert links == [] or all("evil.example" not in link for link in links)

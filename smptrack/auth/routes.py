@@ -1,6 +1,16 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from smptrack.auth import bp
@@ -14,8 +24,8 @@ from smptrack.auth.forms import (
     SignUpForm,
 )
 from smptrack.extensions import db
-from smptrack.outgoing import external_url, send_templated
-from smptrack.services import accounts
+from smptrack.outgoing import external_url
+from smptrack.services import account_mail, accounts
 from smptrack.services.errors import NotFound, ServiceError
 from smptrack.web import safe_next, secret_key, utc_now
 
@@ -100,15 +110,7 @@ def reset_request():
     if form.validate_on_submit():
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.active:
-            token = accounts.make_reset_token(user, secret_key())
-            send_templated(
-                user.email,
-                "Reset your smptrack password",
-                "password_reset",
-                user=user,
-                link=external_url("auth.reset_password", token=token),
-                hours=current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"],
-            )
+            _queue_reset_mail(user)
         # Same answer either way: this page must not tell who has an account.
         flash(
             "If an account uses that address, we have emailed it a link to set a new password.",
@@ -118,12 +120,63 @@ def reset_request():
     return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
 
 
+def _queue_reset_mail(user) -> None:
+    """Put the reset mail in the outbox and commit; the worker sends it. No SMTP here, so a
+    known address answers as fast as an unknown one, and a mail server that is down loses
+    nothing."""
+    token = accounts.make_reset_token(user, secret_key())
+    link = external_url("auth.reset_link", token=token)
+    if link is None:  # no trustworthy address for the link (logged by external_url)
+        return
+    hours = int(current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"])
+    now = utc_now()
+    account_mail.enqueue(
+        to=user.email,
+        subject="Reset your smptrack password",
+        template="password_reset",
+        context={"name": user.display_name, "link": link, "hours": hours},
+        now=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    db.session.commit()
+
+
+# Links with a secret token: the token is moved into the (signed, HttpOnly) session cookie on
+# the first hit and the browser is sent on to a URL without it, so access logs, the browser
+# history and Referer headers never hold a token that still works. (The log filter in
+# smptrack/logfilter.py also blanks it on that first line.) The form pages have no token in
+# their URL, so they keep the site's referrer policy, which CSRFProtect's HTTPS Referer check
+# needs.
+RESET_TOKEN_KEY = "reset_token"  # noqa: S105 - a session key, not a secret
+INVITE_TOKEN_KEY = "invite_token"  # noqa: S105 - a session key, not a secret
+
+
+def _reset_user():
+    max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"]) * 3600
+    return accounts.user_for_reset_token(session.get(RESET_TOKEN_KEY, ""), secret_key(), max_age)
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset_password(token: str):
+def reset_link(token: str):
     max_age = int(current_app.config["PASSWORD_RESET_MAX_AGE_HOURS"]) * 3600
     try:
-        user = accounts.user_for_reset_token(token, secret_key(), max_age)
+        accounts.user_for_reset_token(token, secret_key(), max_age)
     except NotFound as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("auth.reset_request"))
+    session[RESET_TOKEN_KEY] = token
+    return redirect(url_for("auth.reset_password"), 303)
+
+
+@bp.route("/reset/new", methods=["GET", "POST"])
+def reset_password():
+    if not session.get(RESET_TOKEN_KEY):
+        flash("Open the link in your reset email, or ask for a new one.", "error")
+        return redirect(url_for("auth.reset_request"))
+    try:
+        user = _reset_user()
+    except NotFound as exc:
+        session.pop(RESET_TOKEN_KEY, None)
         flash(exc.message, "error")
         return redirect(url_for("auth.reset_request"))
     form = NewPasswordForm()
@@ -135,23 +188,44 @@ def reset_password(token: str):
             _apply_errors(form, exc)
         else:
             db.session.commit()
+            session.pop(RESET_TOKEN_KEY, None)
             flash("Your password is changed. Log in with it now.", "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+    page = render_template("auth/reset_password.html", form=form)
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-def accept_invite(token: str):
+def invite_link(token: str):
+    try:
+        accounts.invitation_for_token(token, secret_key(), utc_now())
+    except NotFound as exc:
+        page = render_template("auth/invite_invalid.html", message=exc.message)
+        return page, 404
+    session[INVITE_TOKEN_KEY] = token
+    return redirect(url_for("auth.accept_invite"), 303)
+
+
+@bp.route("/invite/accept", methods=["GET", "POST"])
+def accept_invite():
     now = utc_now()
     try:
-        invitation = accounts.invitation_for_token(token, secret_key(), now)
+        invitation = accounts.invitation_for_token(
+            session.get(INVITE_TOKEN_KEY, ""), secret_key(), now
+        )
     except NotFound as exc:
-        return render_template("auth/invite_invalid.html", message=exc.message), 404
+        message = (
+            exc.message
+            if session.pop(INVITE_TOKEN_KEY, None)
+            else "Open the invitation link from your email again."
+        )
+        page = render_template("auth/invite_invalid.html", message=message)
+        return page, 404
     if current_user.is_authenticated:
-        return _link_existing(invitation, token)
+        return _link_existing(invitation)
     if accounts.find_user_by_email(invitation.email) is not None:
         flash("You already have a login. Log in, then open the invitation link again.", "info")
-        return redirect(url_for("auth.login", next=url_for("auth.accept_invite", token=token)))
+        return redirect(url_for("auth.login", next=url_for("auth.accept_invite")))
     form = AcceptInviteForm()
     if request.method == "GET":
         form.time_zone.data = current_app.config["DEFAULT_TIME_ZONE"]
@@ -169,16 +243,15 @@ def accept_invite(token: str):
             _apply_errors(form, exc)
         else:
             db.session.commit()
+            session.pop(INVITE_TOKEN_KEY, None)
             login_user(user)
             flash("Your login is ready and linked to your record.", "success")
             return redirect(url_for("account.me"))
-    return (
-        render_template("auth/accept_invite.html", form=form, invitation=invitation),
-        422 if form.errors else 200,
-    )
+    page = render_template("auth/accept_invite.html", form=form, invitation=invitation)
+    return page, 422 if form.errors else 200
 
 
-def _link_existing(invitation, token: str):
+def _link_existing(invitation):
     form = LinkInviteForm()
     if form.validate_on_submit():
         try:
@@ -188,6 +261,7 @@ def _link_existing(invitation, token: str):
             flash(exc.message, "error")
         else:
             db.session.commit()
+            session.pop(INVITE_TOKEN_KEY, None)
             flash("Your practitioner's record is now linked to your login.", "success")
             return redirect(url_for("account.me"))
-    return render_template("auth/link_invite.html", form=form, invitation=invitation, token=token)
+    return render_template("auth/link_invite.html", form=form, invitation=invitation)

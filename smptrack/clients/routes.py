@@ -10,8 +10,8 @@ from smptrack.clients import bp
 from smptrack.clients.forms import ClientForm, InviteForm
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, practice_links, session_links
-from smptrack.outgoing import external_url, send_templated
-from smptrack.services import access, accounts, audit, projections
+from smptrack.outgoing import external_url
+from smptrack.services import access, account_mail, accounts, audit, projections
 from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
@@ -133,14 +133,28 @@ def invite(client_id: int):
                 flash(message, "error")
         return redirect(url_for("clients.show", client_id=client.id))
     now = utc_now()
+    hours = int(current_app.config["INVITE_MAX_AGE_HOURS"])
     try:
         invitation, token = accounts.invite_client(
-            client,
-            form.email.data,
-            current_user,
-            secret_key(),
-            now,
-            timedelta(hours=int(current_app.config["INVITE_MAX_AGE_HOURS"])),
+            client, form.email.data, current_user, secret_key(), now, timedelta(hours=hours)
+        )
+        link = external_url("auth.invite_link", token=token)
+        if link is None:  # no trustworthy address for the link (logged by external_url)
+            raise ServiceError("The invitation cannot be sent: the site's address is not set.")
+        # Queued with the invitation in one commit; the worker sends it (no SMTP here).
+        account_mail.enqueue(
+            to=invitation.email,
+            subject=f"{current_user.display_name} invites you to smptrack",
+            template="invite",
+            context={
+                "name": client.display_name,
+                "practitioner": current_user.display_name,
+                "link": link,
+                "hours": hours,
+            },
+            now=now,
+            client_id=client.id,
+            expires_at=invitation.expires_at,
         )
         audit.record_event(
             current_user,
@@ -156,17 +170,5 @@ def invite(client_id: int):
         flash(exc.message, "error")
         return redirect(url_for("clients.show", client_id=client.id))
     db.session.commit()
-    sent = send_templated(
-        invitation.email,
-        f"{current_user.display_name} invites you to smptrack",
-        "invite",
-        client=client,
-        practitioner=current_user,
-        link=external_url("auth.accept_invite", token=token),
-        hours=current_app.config["INVITE_MAX_AGE_HOURS"],
-    )
-    if sent:
-        flash(f"Invitation sent to {invitation.email}.", "success")
-    else:
-        flash("The invitation is saved but the email could not be sent. Try again later.", "error")
+    flash(f"Invitation sent to {invitation.email}.", "success")
     return redirect(url_for("clients.show", client_id=client.id))

@@ -6,18 +6,22 @@
 
 Views and API routes fetch owned rows only through the loaders here. A row that exists but
 belongs to someone else raises ``NotFound``, exactly as a row that does not exist, so that ids
-leak nothing. A role that may not use a feature at all raises ``Forbidden``.
+leak nothing; such a refusal is also noted for the audit log (``refused``). A role that may
+not use a feature at all raises ``Forbidden``.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from smptrack.extensions import db
 from smptrack.models import Client, User
+from smptrack.services import audit
 from smptrack.services.errors import Forbidden, NotFound
+
+MAX_ROW_ID = 2**31 - 1
 
 
 class Actor(Protocol):
@@ -39,8 +43,24 @@ def get_client(actor: Actor, client_id: int) -> Client:
     """The client record ``client_id`` if ``actor`` may see it, else ``NotFound``."""
     client = db.session.scalar(visible_clients(actor).where(Client.id == client_id))
     if client is None:
-        raise NotFound("No such client.")
+        raise refused(actor, Client, client_id, "client", "No such client.")
     return client
+
+
+def refused(
+    actor: Actor | None, model: Any, object_id: object, object_type: str, message: str
+) -> NotFound:
+    """The ``NotFound`` a loader raises when ``actor`` may not see row ``object_id`` of
+    ``model``. When the row exists (another tenant's), the denial is first noted for the audit
+    log (``audit.note_denial``; the request writes it even though it answers 404). The answer
+    is the same either way, so ids leak nothing."""
+    in_range = isinstance(object_id, int) and not isinstance(object_id, bool)
+    if in_range and 1 <= object_id <= MAX_ROW_ID:
+        owner = model.id if model is Client else getattr(model, "client_id", sa.null())
+        found = db.session.execute(sa.select(model.id, owner).where(model.id == object_id)).first()
+        if found is not None:
+            audit.note_denial(actor, object_type, object_id, found[1])
+    return NotFound(message)
 
 
 def own_client_record(actor: Actor) -> Client | None:

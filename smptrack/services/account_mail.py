@@ -25,6 +25,7 @@ def enqueue(
     context: dict,
     now: datetime,
     client_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> AccountMail:
     """Add one pending mail, due at ``now`` (UTC). Flushes, never commits.
 
@@ -32,6 +33,8 @@ def enqueue(
     it is stored and rendered later by another process. Raises ``ValidationFailed`` otherwise,
     or when the recipient or subject holds a line break (they become headers).
     ``client_id`` names the client record the mail is about, so erasure removes the row.
+    ``expires_at``: when the link in it stops working; the sender fails it after that
+    instead of sending a dead link.
     """
     try:
         json.dumps(context)
@@ -43,7 +46,7 @@ def enqueue(
         recipient=to,
         subject=subject[:200],
         template=template,
-        context=dict(context),
+        context={**context, "expires_at": expires_at.isoformat()} if expires_at else dict(context),
         client_id=client_id,
         status="pending",
         attempts=0,

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from smptrack.extensions import db
 from smptrack.models import Client, FadeAssessment
 from smptrack.models.vocabulary import ZONES
-from smptrack.services.access import Actor, visible_clients
-from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
+from smptrack.services.access import Actor, refused, visible_clients
+from smptrack.services.errors import Forbidden, ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
 
 EARLIEST_DATE = date(1990, 1, 1)
@@ -141,7 +141,9 @@ def get_assessment(actor: Actor, assessment_id: int) -> FadeAssessment:
         .where(FadeAssessment.client_id.in_(visible_clients(actor).with_only_columns(Client.id)))
     )
     if assessment is None:
-        raise NotFound("No such assessment.")
+        raise refused(
+            actor, FadeAssessment, assessment_id, "fade_assessment", "No such assessment."
+        )
     return assessment
 
 

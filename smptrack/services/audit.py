@@ -1,14 +1,19 @@
-"""Audit events for reads and writes of client records."""
+"""Audit events for reads and writes of client records, and for refused accesses."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from smptrack.extensions import db
 from smptrack.models import AuditEvent
-from smptrack.services.access import Actor
+
+if TYPE_CHECKING:  # access.py notes denials here: a runtime import would be circular
+    from smptrack.services.access import Actor
 
 
 def record_event(
@@ -45,3 +50,105 @@ def events_for_client(client_id: int, limit: int = 50) -> list[AuditEvent]:
             .limit(limit)
         )
     )
+
+
+# --- Denials ------------------------------------------------------------------------------
+#
+# A refused access to a row that exists but belongs to another tenant answers 404, exactly as a
+# missing row, and the request's work is rolled back. So the loaders (services/access.py and the
+# per-noun ``get_*``) only *note* the denial in the audit context that the request opened; the
+# web layer writes the notes once the response has been sent, in a short transaction of their
+# own (smptrack/denials.py). Outside a request (CLI, worker) no context is open: nothing is noted.
+
+# The bound: at most this many denial rows per actor (per address for an anonymous actor) per
+# clock hour; later denials of that hour add to ``repeats`` on the last row instead. A scan of
+# a thousand ids thus costs twenty rows and one counter, and the first twenty attempts keep
+# their full detail (which object, from where) for whoever investigates.
+DENIALS_PER_HOUR = 20
+
+
+@dataclass(frozen=True)
+class Denial:
+    actor_id: int | None
+    object_type: str
+    object_id: int | None
+    client_id: int | None
+
+
+_denials: ContextVar[list[Denial] | None] = ContextVar("smptrack_denials", default=None)
+
+
+def collect_denials() -> None:
+    """Open this request's audit context: denials noted from now on are kept for it."""
+    _denials.set([])
+
+
+def take_denials() -> list[Denial]:
+    """Close the audit context; the denials noted since ``collect_denials``."""
+    noted = _denials.get() or []
+    _denials.set(None)
+    return noted
+
+
+def note_denial(
+    actor: Actor | None, object_type: str, object_id: int | None, client_id: int | None = None
+) -> None:
+    """Note that ``actor`` was refused ``object_type`` #``object_id`` (a row that exists)."""
+    noted = _denials.get()
+    if noted is not None:
+        noted.append(
+            Denial(actor.id if actor is not None else None, object_type, object_id, client_id)
+        )
+
+
+def record_denial(
+    denial: Denial,
+    *,
+    remote_addr: str | None,
+    now: datetime,
+    per_hour: int = DENIALS_PER_HOUR,
+) -> AuditEvent | None:
+    """Write one denial, within the hourly bound; flushes. Returns the row written, or None
+    when the denial was counted on the hour's last row instead.
+
+    The bound is checked by a count, not a lock: concurrent requests of one actor may overshoot
+    it by their number, which keeps the table bounded without serialising anyone.
+    """
+    address = (remote_addr or "")[:45] or None
+    since = now.replace(minute=0, second=0, microsecond=0)
+    who = (
+        AuditEvent.actor_id == denial.actor_id
+        if denial.actor_id is not None
+        else sa.and_(AuditEvent.actor_id.is_(None), AuditEvent.remote_addr == address)
+    )
+    this_hour = sa.and_(AuditEvent.action == "denied", who, AuditEvent.occurred_at >= since)
+    written = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(this_hour)) or 0
+    if written >= max(1, per_hour):
+        last = (
+            sa.select(AuditEvent.id)
+            .where(this_hour)
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        db.session.execute(
+            sa.update(AuditEvent)
+            .where(AuditEvent.id == last)
+            .values(repeats=AuditEvent.repeats + 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.flush()
+        return None
+    event = AuditEvent(
+        occurred_at=now,
+        actor_id=denial.actor_id,
+        client_id=denial.client_id,
+        action="denied",
+        object_type=denial.object_type,
+        object_id=denial.object_id,
+        remote_addr=address,
+        repeats=0,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event

@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from smptrack.extensions import db
 from smptrack.models import Client, Pigment, PigmentLot, Placement, TreatmentSession
 from smptrack.models.vocabulary import PIGMENT_BASES
-from smptrack.services.access import Actor, require_practitioner
+from smptrack.services.access import Actor, refused, require_practitioner
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
 BRAND_MAX = 80
@@ -173,7 +173,7 @@ def get_pigment(actor: Actor, pigment_id: int) -> Pigment:
         _own_pigments(actor).where(Pigment.id == pigment_id).options(so.selectinload(Pigment.lots))
     )
     if pigment is None:
-        raise NotFound("No such pigment in your catalogue.")
+        raise refused(actor, Pigment, pigment_id, "pigment", "No such pigment in your catalogue.")
     return pigment
 
 
@@ -189,7 +189,7 @@ def get_lot(actor: Actor, lot_id: int) -> PigmentLot:
         .options(so.contains_eager(PigmentLot.pigment))
     )
     if lot is None:
-        raise NotFound("No such lot in your catalogue.")
+        raise refused(actor, PigmentLot, lot_id, "pigment_lot", "No such lot in your catalogue.")
     return lot
 
 

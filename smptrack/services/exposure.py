@@ -17,8 +17,8 @@ from smptrack.domain import uv
 from smptrack.extensions import db
 from smptrack.models import Client, Placement, SunExposure, TreatmentSession
 from smptrack.models.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS, ZONES
-from smptrack.services.access import Actor, visible_clients
-from smptrack.services.errors import NotFound, ValidationFailed
+from smptrack.services.access import Actor, refused, visible_clients
+from smptrack.services.errors import ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
 
 EARLIEST_DATE = date(1990, 1, 1)
@@ -156,7 +156,7 @@ def get_exposure(actor: Actor, exposure_id: int) -> SunExposure:
         .where(Client.id.in_(visible_clients(actor).with_only_columns(Client.id)))
     )
     if entry is None:
-        raise NotFound("No such sun log entry.")
+        raise refused(actor, SunExposure, exposure_id, "sun_exposure", "No such sun log entry.")
     return entry
 
 

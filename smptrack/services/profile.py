@@ -22,9 +22,9 @@ from smptrack.models.vocabulary import (
     SEBUM,
     SWIMMING,
 )
-from smptrack.services.access import Actor, may_manage_practice
+from smptrack.services.access import Actor, may_manage_practice, refused
 from smptrack.services.accounts import check_time_zone
-from smptrack.services.errors import NotFound, ValidationFailed
+from smptrack.services.errors import ValidationFailed
 
 FITZPATRICK_TYPES = (1, 2, 3, 4, 5, 6)
 
@@ -65,7 +65,7 @@ def require_acts_for(actor: Actor, client: Client) -> None:
         return
     if may_manage_practice(actor, client):
         return
-    raise NotFound("No such client.")
+    raise refused(actor, Client, client.id, "client", "No such client.")
 
 
 def client_today(client: Client, now: datetime) -> date:

@@ -399,7 +399,9 @@ def get_session(actor: Actor, session_id: int) -> TreatmentSession:
         .options(*_placement_loading())
     )
     if treatment_session is None:
-        raise NotFound("No such session.")
+        raise access.refused(
+            actor, TreatmentSession, session_id, "treatment_session", "No such session."
+        )
     return treatment_session
 
 

@@ -21,6 +21,11 @@ CASES = [
     Case("POST", "/auth/reset/<token>", "/auth/reset/not-a-token", everyone(ANY_REDIRECT)),
     Case("GET", "/auth/invite/<token>", "/auth/invite/not-a-token", everyone(404)),
     Case("POST", "/auth/invite/<token>", "/auth/invite/not-a-token", everyone(404)),
+    # The token-less pages the links lead to: without a token in the session, nothing to show.
+    Case("GET", "/auth/reset/new", "/auth/reset/new", everyone(ANY_REDIRECT)),
+    Case("POST", "/auth/reset/new", "/auth/reset/new", everyone(ANY_REDIRECT)),
+    Case("GET", "/auth/invite/accept", "/auth/invite/accept", everyone(404)),
+    Case("POST", "/auth/invite/accept", "/auth/invite/accept", everyone(404)),
     Case(
         "GET",
         "/clients/",
