@@ -23,7 +23,22 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION_DAYS = 30
 
-    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; a stale form is not a crime
+    # A form's CSRF token expires after a working day; a stale form answers 400 with a reload link.
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # seconds
+
+    # Strict-Transport-Security is sent when SESSION_COOKIE_SECURE is on (one year).
+    HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
+
+    # Request bodies, refused with 413 before they are parsed (smptrack.security). No route
+    # takes file uploads yet; one that does raises request.max_content_length for itself.
+    MAX_CONTENT_LENGTH = 1024 * 1024  # bytes
+    MAX_FORM_MEMORY_SIZE = 512 * 1024  # bytes: an urlencoded body, or one multipart text field
+    MAX_FORM_PARTS = 500  # the largest form, a session of 20 placements, has 208 fields
+    # Requests not logged in (login, sign-up, reset, invitation, unsubscribe, API token) need
+    # only a few short fields.
+    ANONYMOUS_MAX_CONTENT_LENGTH = 64 * 1024  # bytes
+    ANONYMOUS_MAX_FORM_MEMORY_SIZE = 64 * 1024  # bytes
+    ANONYMOUS_MAX_FORM_PARTS = 50
 
     # Where links in emails point, e.g. https://smp.example.com. Empty: taken from the request.
     BASE_URL = ""

@@ -25,8 +25,8 @@ after a rollback, so a refused request writes nothing.
 from __future__ import annotations
 
 import inspect
-import json
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
+from smptrack import security
 from smptrack.api.schemas import LINE_PATTERN, MAX_ID, TEXT_PATTERN
 from smptrack.extensions import db
 from smptrack.models import User
@@ -164,6 +165,9 @@ def operation(
                 # No row has such an id, and the database would refuse to compare with it.
                 raise NotFound("No such object.")
             args: list[Any] = []
+            if not op.authenticated:
+                # Anyone may send this one: the tight limits of requests not logged in.
+                security.limit_anonymous_body()
             if op.authenticated:
                 actor = authenticate()
                 if op.roles is not None and actor.role not in op.roles:
@@ -241,29 +245,39 @@ def authenticate() -> User:
     return user
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+def _holds_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_holds_non_finite(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_non_finite(item) for item in value)
+    return False
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
     """The JSON body validated by ``model``: ``BadRequest`` if it is not a JSON object,
-    ``ValidationFailed`` (with ``fields``) if the object does not fit the model."""
+    ``ValidationFailed`` (with ``fields``) if the object does not fit the model.
+
+    The body is read once (its size was checked first, ``smptrack.security``; reading past the
+    limit raises 413) and parsed once, by pydantic from the raw bytes, so that strict mode
+    applies JSON's rules: "2026-05-01" is a date, "5" is not a number.
+    """
     if not request.is_json:
         raise BadRequest("Send a JSON object with Content-Type: application/json.")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest("The body is not valid JSON.") from exc
-    if not isinstance(data, dict):
-        raise BadRequest("Send a JSON object, not a list or a single value.")
-    try:
-        # Validated from the raw JSON (not the parsed dict) so that strict mode applies JSON's
-        # rules: "2026-05-01" is a date, "5" is not a number.
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        if any(error["type"] == "json_invalid" for error in exc.errors()):
+        errors = exc.errors()
+        if any(error["type"] == "json_invalid" for error in errors):
             raise BadRequest("The body is not valid JSON.") from exc
+        if any(error["type"] == "model_type" and not error["loc"] for error in errors):
+            raise BadRequest("Send a JSON object, not a list or a single value.") from exc
+        # pydantic's parser reads NaN and Infinity, which are not JSON (RFC 8259); the body
+        # models refuse non-finite numbers, so any that was sent is in some error's input.
+        if any(_holds_non_finite(error.get("input")) for error in errors):
+            raise BadRequest("The body is not valid JSON: NaN and infinity are not JSON.") from exc
         raise ValidationFailed("Please correct the highlighted fields.", fields_of(exc)) from exc
 
 

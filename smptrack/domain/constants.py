@@ -142,6 +142,13 @@ CONSTANTS: Mapping[str, Constant] = MappingProxyType(
         "course_sessions.2": Constant(1.15, "C/G", _F_BIO),
         "course_sessions.3": Constant(1.0, "C/G", _F_BIO),
         "course_sessions.4_or_more": Constant(0.9, "C/G", _F_BIO),
+        "course_sessions_assumed_when_built_elsewhere": Constant(
+            3,
+            "G",
+            "not in the spec: a zone first recorded at a touch-up was built elsewhere, and a "
+            "touch-up keeps the count of the course that built it (§4, §6); assume the reference "
+            "client's three sessions (§5, multiplier 1.0) rather than a course of one",
+        ),
         "dilution.standard": Constant(1.0, "C/G", _F_BIO),
         "dilution.light": Constant(1.15, "C/G", _F_BIO),
         "sebum.normal": Constant(1.0, "C/G", _F_BIO),

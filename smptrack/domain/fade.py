@@ -11,12 +11,14 @@ Interpretations of the spec, in one place:
 
 - ``as_of`` is the start of that day: the sun dose counts whole days before it; sessions and
   ratings dated after it are ignored, as are exposures on or after it.
-- A zone's *course* is the sessions treating it since (and including) its latest ``touch_up``
-  session, or since its first session if it never had one. Any kind of session (build-up,
-  correction, scar) joins the running course; each ``touch_up`` starts a new one, so the follow-up
-  visit of a touch-up course should be recorded as ``build_up``. The baseline is the latest session
-  treating the zone + 28 days. A touch-up resets only the zones it treats; theta (the client's
-  posterior) is shared by all zones and all courses.
+- A zone's *course* (§1: "the most recent course, initial sessions or a touch-up") is the sessions
+  treating it since (and including) its latest ``initial`` or ``touch_up`` session, or since its
+  first session if it had neither. The baseline is the latest session treating the zone + 28 days,
+  whatever its kind: every session resets the zone's clock (Lambda = 0, D = 1 at the new
+  baseline). A touch-up resets only the zones it treats; theta (the client's posterior) is shared
+  by all zones and all courses, and is never reset.
+- The §4 *sessions count* is not the course's length: it counts the sessions that built the zone
+  (``building_sessions``). A touch-up keeps it, so a touched-up three-session zone stays at 1.0.
 - F_bio per zone: placement factors (depth, dilution, pigment) are averaged over the course's
   placements of that zone, as the healed result mixes what each visit deposited; scar tissue
   applies if any placement of the zone was ever flagged (the skin stays scarred); an unrecorded
@@ -27,6 +29,12 @@ Interpretations of the spec, in one place:
   informs theta through the course it was made in (its own baseline and F_bio); review flags and
   the due-now override look only at the current course's ratings. D0 = 1 always: a rating made
   at or after the baseline enters the likelihood like any other.
+- Order within a day (§6): a rating dated on the day of a session describes the scalp before that
+  session (practitioners rate, then work). It belongs to the course that the session ends: its t
+  runs from the previous baseline, it is never in that session's healing phase (only, possibly,
+  in an earlier session's), it counts for theta, and as a past course's rating it neither flags
+  nor overrides the refreshed zone. A rating on the day of a zone's first session describes
+  untreated skin and is ignored with the other untreated-zone ratings.
 - Unlogged days: imputed unless the log is declared complete; a complete log covers the days from
   its first entry on, and days before that entry are imputed.
 - Future dose: the trailing 365 days before ``as_of`` (logged days, plus imputed unlogged days as
@@ -40,33 +48,35 @@ Interpretations of the spec, in one place:
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
 from statistics import fmean
-from typing import Literal, get_args
 
-from smptrack.domain import uv
+from smptrack.domain import uv, vocabulary
 from smptrack.domain.constants import constant
 
-MODEL_VERSION = "smptrack-fade-1.0 (FADE-MODEL.md)"
+# 1.1: a touch-up keeps the sessions multiplier of the course that built the zone, and a rating
+# on a session's day belongs to the course that session ends (FADE-MODEL §4, §6).
+MODEL_VERSION = "smptrack-fade-1.1 (FADE-MODEL.md)"
 
-SessionKind = Literal["initial", "build_up", "touch_up", "correction", "scar"]
-Depth = Literal["shallow", "correct", "too_deep"]
-Dilution = Literal["standard", "light"]
-PigmentBase = Literal["carbon", "iron_oxide", "mixed"]
-Sebum = Literal["normal", "oily", "dry"]
-Assessor = Literal["practitioner_in_person", "practitioner_photo", "client_self"]
+# The vocabularies of the model's inputs, from the one place they are written.
+SessionKind = vocabulary.SessionKind
+Depth = vocabulary.Depth
+Dilution = vocabulary.Dilution
+PigmentBase = vocabulary.PigmentBase
+Sebum = vocabulary.Sebum
+Assessor = vocabulary.AssessorKind
 
-SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
-DEPTHS: tuple[str, ...] = get_args(Depth)
-DILUTIONS: tuple[str, ...] = get_args(Dilution)
-PIGMENT_BASES: tuple[str, ...] = get_args(PigmentBase)
-SEBUM_TYPES: tuple[str, ...] = get_args(Sebum)
-ASSESSORS: tuple[str, ...] = get_args(Assessor)
-PRACTITIONER_ASSESSORS = ("practitioner_in_person", "practitioner_photo")
+SESSION_KINDS = vocabulary.SESSION_KINDS
+DEPTHS = vocabulary.DEPTHS
+DILUTIONS = vocabulary.DILUTIONS
+PIGMENT_BASES = vocabulary.PIGMENT_BASES
+SEBUM_TYPES = vocabulary.SEBUM
+ASSESSORS = vocabulary.ASSESSOR_KINDS
+PRACTITIONER_ASSESSORS = vocabulary.PRACTITIONER_ASSESSOR_KINDS
 
 DEFAULT_THRESHOLD_DENSITY: float = constant("touch_up_threshold_density")
 
@@ -182,6 +192,7 @@ class ZoneProjection:
 
     ``rate_per_year`` is k_bio*F_bio + k_uv*h at m = 1 with the future annual dose h
     (``annual_effective_sed``). ``due_now`` is the override or P(due now) >= 0.5.
+    ``course_sessions`` is the §4 count of the sessions that built the zone (a touch-up keeps it).
     """
 
     zone: str
@@ -375,7 +386,11 @@ def _empty_projection(as_of: date, threshold_density: float, sigma: float) -> Pr
 
 @dataclass(frozen=True)
 class _Course:
-    """The sessions of one zone's course up to one of its sessions, and what F_bio needs."""
+    """The sessions of one zone's course up to one of its sessions, and what F_bio needs.
+
+    ``sessions_count`` is the §4 count of the sessions that built the zone (``building_sessions``
+    over its whole history), not the number of sessions in this course.
+    """
 
     zone: str
     sessions: tuple[TreatmentSession, ...]
@@ -392,7 +407,7 @@ class _Course:
         return [p for s in self.sessions for p in s.placements if p.zone == self.zone]
 
     def f_bio(self, client: ClientFactors) -> float:
-        return f_bio(client, self.placements, len(self.sessions), self.scar_tissue)
+        return f_bio(client, self.placements, self.sessions_count, self.scar_tissue)
 
 
 def _sessions_by_zone(sessions: Sequence[TreatmentSession]) -> dict[str, list[TreatmentSession]]:
@@ -407,7 +422,7 @@ def _sessions_by_zone(sessions: Sequence[TreatmentSession]) -> dict[str, list[Tr
 def _course(zone: str, treated: Sequence[TreatmentSession], last_index: int) -> _Course:
     """The course in effect for ``zone`` right after ``treated[last_index]``."""
     first = last_index
-    while first > 0 and treated[first].kind != "touch_up":
+    while first > 0 and treated[first].kind not in ("initial", "touch_up"):
         first -= 1
     history = treated[: last_index + 1]
     zone_placements = [p for s in history for p in s.placements if p.zone == zone]
@@ -422,6 +437,7 @@ def _course(zone: str, treated: Sequence[TreatmentSession], last_index: int) -> 
 
 # --- Sun dose -----------------------------------------------------------------------------------
 
+    sessions_count: int
 
 class _DoseLedger:
     """Cumulative effective SED per zone over the days [start, as_of), O(1) per interval.
@@ -457,6 +473,7 @@ class _DoseLedger:
 
     def daily_imputed(self, zone: str) -> float:
         if zone not in self._daily_imputed:
+        sessions_count=building_sessions([s.kind for s in history]),
             c = self.client
             self._daily_imputed[zone] = uv.daily_imputed_effective_sed(
                 zone, c.fitzpatrick, c.latitude_band, c.lifestyle, c.habits, c.usual_hair_length
@@ -534,7 +551,8 @@ def _read_assessments(
     readings = _Readings(used=[], healing={}, untreated=[], future=[])
     for assessment in sorted(assessments, key=lambda a: a.day):
         zone_sessions = treated.get(assessment.zone, [])
-        last_index = bisect_right([s.day for s in zone_sessions], assessment.day) - 1
+        # Sessions strictly before the rating's day: one on the same day comes after it (§6).
+        last_index = bisect_left([s.day for s in zone_sessions], assessment.day) - 1
         if assessment.day > as_of:
             readings.future.append(assessment)
         elif last_index < 0:
@@ -698,7 +716,7 @@ def _project_zone(
     return ZoneProjection(
         zone=zone,
         baseline=fading.baseline,
-        course_sessions=len(course.sessions),
+        course_sessions=course.sessions_count,
         f_bio=fading.f_bio,
         annual_effective_sed=fading.annual_sed,
         rate_per_year=fading.rate_per_year,
@@ -867,6 +885,17 @@ def _habits_text(client: ClientFactors) -> str:
     if habits.sunscreen_fraction and habits.sunscreen_spf is not None:
         parts.append(
             f"SPF {habits.sunscreen_spf:g} sunscreen on {habits.sunscreen_fraction:.0%} of it"
+        )
+    built_elsewhere = [
+        zone
+        for zone, treated in _sessions_by_zone(sessions).items()
+        if treated[0].kind == "touch_up"
+    ]
+    if built_elsewhere:
+        names = ", ".join(sorted(built_elsewhere, key=uv.ZONES.index))
+        notes.append(
+            f"First recorded at a touch-up ({names}): "
+            f"assumed built by {_SESSIONS_BUILT_ELSEWHERE} sessions elsewhere."
         )
     else:
         parts.append("no sunscreen")

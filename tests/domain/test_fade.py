@@ -49,8 +49,11 @@ def sessions_of(
 
 
 def reference_sessions(**overrides: object) -> list[fade.TreatmentSession]:
-    """R's three correct-depth carbon sessions, the last on 2025-01-06."""
-    return sessions_of(date(2024, 11, 25), date(2024, 12, 16), LAST_SESSION, **overrides)
+    """R's three correct-depth carbon sessions, the last on 2025-01-06: one initial course of an
+    ``initial`` session and two build-ups (each ``initial`` session starts a new course)."""
+    return sessions_of(date(2024, 11, 25), **overrides) + sessions_of(
+        date(2024, 12, 16), LAST_SESSION, kind="build_up", **overrides
+    )
 
 
 def sun_matching_the_imputation(first_day: date, days: int) -> list[uv.Exposure]:
@@ -210,25 +213,29 @@ def test_f_bio_needs_a_placement() -> None:
 # --- Courses and touch-ups ----------------------------------------------------------------------
 
 
-def test_a_touch_up_starts_a_new_one_session_course_with_a_new_baseline() -> None:
+def test_a_touch_up_resets_the_baseline_and_keeps_the_sessions_multiplier() -> None:
+    # §4/§6: the touch-up refreshes a zone built by three sessions; it is not a course of one
+    # (1.3). More, with hand-derived windows, in test_touch_ups.py.
     touch_up = date(2029, 3, 1)
     sessions = reference_sessions() + sessions_of(touch_up, kind="touch_up")
     crown = project(sessions, as_of=date(2029, 6, 1)).zones["crown"]
     assert crown.baseline == touch_up + timedelta(days=28)
-    assert crown.course_sessions == 1
-    assert crown.f_bio == pytest.approx(1.3)
+    assert crown.course_sessions == 3
+    assert crown.f_bio == pytest.approx(1.0)
     assert crown.curve[0].density == 1.0
 
 
-def test_a_build_up_after_a_touch_up_joins_its_course() -> None:
+def test_a_build_up_after_a_touch_up_resets_the_clock_but_keeps_the_count() -> None:
+    # Only a correction or a new initial course changes the count (§6): a build-up that follows
+    # a touch-up is read as part of that refresh.
     sessions = (
         reference_sessions()
         + sessions_of(date(2029, 3, 1), kind="touch_up")
         + sessions_of(date(2029, 3, 22), kind="build_up")
     )
     crown = project(sessions, as_of=date(2029, 6, 1)).zones["crown"]
-    assert crown.course_sessions == 2
-    assert crown.f_bio == pytest.approx(1.15)
+    assert crown.course_sessions == 3
+    assert crown.f_bio == pytest.approx(1.0)
     assert crown.baseline == date(2029, 3, 22) + timedelta(days=28)
 
 
@@ -737,7 +744,8 @@ def test_a_touch_up_restores_the_zones_it_treats(
     for zone in treated:
         if zone in touched:
             assert after.zones[zone].baseline == day + timedelta(days=28)
-            assert after.zones[zone].course_sessions == 1
+            # A touch-up keeps the count of the course that built the zone (§4, §6).
+            assert after.zones[zone].course_sessions == before.zones[zone].course_sessions
             assert after.zones[zone].curve[0].day == day + timedelta(days=28)
             assert after.zones[zone].curve[0].density == 1.0
         else:
@@ -811,7 +819,7 @@ def test_a_lower_rating_never_gives_a_later_window_than_a_higher_one(
 @FEW
 @given(
     history=histories(),
-    days_after=st.integers(0, 27),
+    days_after=st.integers(1, 27),  # day 0 is before the session (§6 "Order within a day")
     density=st.floats(0, 1),
     assessor=st.sampled_from(fade.ASSESSORS),
     data=st.data(),
@@ -829,3 +837,32 @@ def test_a_healing_phase_rating_changes_nothing(
     assert early in rated.zones[zone].ignored_healing_ratings
     assert windows(rated) == windows(unrated)
     assert [z.curve for z in rated.zones.values()] == [z.curve for z in unrated.zones.values()]
+
+
+@FEW
+@given(
+    history=histories(),
+    density=st.floats(0, 1),
+    assessor=st.sampled_from(fade.ASSESSORS),
+    data=st.data(),
+)
+def test_a_rating_on_a_sessions_day_is_read_as_before_that_session(
+    history: History, density: float, assessor: str, data: st.DataObject
+) -> None:
+    # §6: it belongs to the course the session ends, so it is exactly as if rated the day before
+    # (same t from the previous baseline, give or take one day's fade, and the same sessions):
+    # never in the healing phase of that day's session, and never the current course's rating.
+    session = data.draw(st.sampled_from(history.sessions))
+    zone = data.draw(st.sampled_from([p.zone for p in session.placements]))
+    assume(session.day <= history.as_of)
+    same_day = rating(session.day, density, assessor, zone)
+    projected = history.project(assessments=[same_day]).zones[zone]
+    earlier = [
+        s.day
+        for s in history.sessions
+        if s.day < session.day and zone in {p.zone for p in s.placements}
+    ]
+    if not earlier or session.day >= max(earlier) + timedelta(days=28):
+        assert same_day not in projected.ignored_healing_ratings
+    assert not projected.due_now_override
+    assert projected.review_reasons == ()
