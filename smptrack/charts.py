@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from smptrack.domain import fade
-from smptrack.models.vocabulary import ZONE_LABELS
+from smptrack.domain.vocabulary import ZONE_LABELS
 
 WIDTH, HEIGHT = 720, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40

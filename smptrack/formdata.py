@@ -1,5 +1,6 @@
-"""Form helpers for the page blueprints: refuse fields a form does not have, refuse control
-characters in text. Kept out of any one blueprint so that none imports another."""
+"""Form helpers for the page blueprints: refuse fields a form does not have. (Control characters
+are refused by the text rule every ``smptrack.forms.BaseForm`` applies.) Kept out of any one
+blueprint so that none imports another."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from collections.abc import Iterable, Iterator
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form
 from wtforms.fields import FieldList, FormField
-from wtforms.validators import ValidationError
-
-from smptrack.services.catalogue import has_control_characters
 
 # Sent by every FlaskForm when CSRF is on (tests turn it off, browsers do not).
 ALWAYS_ALLOWED = frozenset({"csrf_token"})
@@ -46,16 +44,3 @@ def refuse_unexpected(form: Form, formdata: MultiDict) -> bool:
             "nothing was saved."
         )
     return bool(extra)
-
-
-class NoControlCharacters:
-    """Refuse control characters (newlines and tabs are allowed when ``multiline``)."""
-
-    def __init__(self, multiline: bool = False) -> None:
-        self.multiline = multiline
-
-    def __call__(self, form: Form, field: Field) -> None:
-        if isinstance(field.data, str) and has_control_characters(
-            field.data, multiline=self.multiline
-        ):
-            raise ValidationError("Remove the control characters from this field.")

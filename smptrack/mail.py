@@ -3,8 +3,9 @@
 With ``SMTP_HOST`` set, messages go to that server; without it they are written as ``.eml`` files
 into the mail folder (``instance/mail/`` by default), so a fresh install works and a person can
 read what would have been sent. Headers are built with the standard library's ``email`` package,
-whose SMTP policy refuses CR or LF in a header value; values we build are also stripped of line
-breaks first, so a name typed with a newline cannot add a header. Non-ASCII names and subjects
+whose SMTP policy refuses CR or LF in a header value; ``compose`` also refuses (``UnsafeHeader``)
+any header value that breaks the single-line text rule of ``smptrack.domain.text``, so a name
+typed with a newline cannot add a header and is never quietly altered. Non-ASCII names and subjects
 are encoded as RFC 2047 encoded words by the same policy.
 
 SMTP settings (``SMPTRACK_SMTP_*``): host, port, ``SMTP_STARTTLS`` (upgrade a plain connection,
@@ -36,6 +37,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
+from smptrack.domain import text as text_rule
+
 _LINE_BREAKS = re.compile(r"[\r\n\x00]+")
 # Headers holding URLs: folding one would split the URL into RFC 2047 encoded words, which no
 # mail client reads back as a link. They are ASCII and far below RFC 5322's 998-character limit.
@@ -66,6 +69,21 @@ def header_safe(value: str) -> str:
     return _LINE_BREAKS.sub(" ", value or "").strip()
 
 
+class UnsafeHeader(ValueError):
+    """A header value holds a character no header may carry: CR or LF (which would start a new
+    header: injection), NUL, another control character or a text-direction override. The rule is
+    ``smptrack.domain.text``'s for a single line; the message names the header and the position,
+    never the value."""
+
+
+def _refuse_unsafe(header: str, value: str | Address) -> None:
+    parts = (value.display_name, value.addr_spec) if isinstance(value, Address) else (value,)
+    for part in parts:
+        refused = text_rule.refusal(part or "")
+        if refused is not None:
+            raise UnsafeHeader(f"The {header} header cannot be built: {refused.message}")
+
+
 def compose(
     *,
     sender: str,
@@ -77,6 +95,18 @@ def compose(
     now: datetime | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> EmailMessage:
+    """A message ready to send. Raises ``UnsafeHeader`` when the sender, recipient (address or
+    display name), subject, Message-ID or an extra header holds CR, LF or another character the
+    single-line rule refuses: such a value is refused, not quietly repaired."""
+    for header, value in (
+        ("From", sender),
+        ("To", to),
+        ("Subject", subject),
+        ("Message-ID", message_id or ""),
+        *((name, name) for name in (headers or {})),
+        *(headers or {}).items(),
+    ):
+        _refuse_unsafe(header, value)
     message = EmailMessage(policy=POLICY)
     message["From"] = header_safe(sender)
     message["To"] = to if isinstance(to, Address) else header_safe(to)
@@ -92,8 +122,12 @@ def compose(
 
 
 def recipient(name: str | None, email: str) -> Address:
-    """A To address with a display name; non-ASCII names are encoded by the SMTP policy."""
-    return Address(display_name=header_safe(name or ""), addr_spec=header_safe(email))
+    """A To (or Reply-To) address with a display name; non-ASCII names are encoded by the SMTP
+    policy. A name or address with a line break or another unsafe character raises
+    ``UnsafeHeader``."""
+    _refuse_unsafe("To", name or "")
+    _refuse_unsafe("To", email or "")
+    return Address(display_name=(name or "").strip(), addr_spec=(email or "").strip())
 
 
 def _domain_of(address: str) -> str:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from smptrack.models.vocabulary import LATITUDE_BAND_LABELS, ZONE_LABELS
+from smptrack.domain.vocabulary import LATITUDE_BAND_LABELS, ZONE_LABELS
 
 
 def viewer_zone() -> ZoneInfo:

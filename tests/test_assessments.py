@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smptrack.domain.vocabulary import ZONES
 from smptrack.extensions import db
 from smptrack.models import AuditEvent, FadeAssessment
-from smptrack.models.vocabulary import ZONES
 from smptrack.services import assessments as ratings
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
 from tests.conftest import Personas, log_in
@@ -290,7 +290,7 @@ def test_the_list_shows_each_rating_with_who_made_it(
         ({"assessor_kind": "client_self"}, "Not a valid choice"),
         ({"assessed_on": (date.today() + timedelta(days=2)).isoformat()}, "in the future"),
         ({"note": "n" * 10_000}, "Keep this under 2,000 characters"),
-        ({"note": "tab\tok but bell \x07 not"}, "Remove the control characters"),
+        ({"note": "tab\tok but bell \x07 not"}, "Remove an invisible control character (U+0007)"),
         ({"client_id": "2"}, "does not take these fields: client_id"),
     ],
 )

@@ -325,8 +325,8 @@ def test_the_catalogue_page_adds_a_pigment_and_sends_the_practitioner_to_add_its
     [
         ({"brand": "", "shade": "Charcoal", "base": "carbon"}, "brand", "required"),
         ({"brand": "B", "shade": "x" * 81, "base": "carbon"}, "shade", "80"),
-        ({"brand": "B\x07", "shade": "S", "base": "carbon"}, "brand", "control characters"),
-        ({"brand": "B", "line": "\x0b", "shade": "S", "base": "carbon"}, "line", "control"),
+        ({"brand": "B\x07", "shade": "S", "base": "carbon"}, "brand", "control character"),
+        ({"brand": "B", "line": "\x0b", "shade": "S", "base": "carbon"}, "line", "line break"),
         ({"brand": "B", "shade": "S", "base": "plastic"}, "base", "Not a valid choice"),
     ],
 )

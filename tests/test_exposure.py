@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from smptrack.domain.vocabulary import HAIR_LENGTHS, ZONES
 from smptrack.extensions import db
 from smptrack.models import AuditEvent, Client, Placement, SunExposure, TreatmentSession, User
-from smptrack.models.vocabulary import HAIR_LENGTHS, ZONES
 from smptrack.services import exposure as sun
 from smptrack.services.errors import NotFound, ValidationFailed
 from tests.conftest import Personas, log_in, make_client, make_user

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from smptrack.forms import TimeZoneField
+from smptrack.domain import limits
+from smptrack.forms import BaseForm, TimeZoneField
 
 
-class SettingsForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+class SettingsForm(BaseForm):
+    display_name = StringField(
+        "Your name", validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)]
+    )
     time_zone = TimeZoneField()
     submit = SubmitField("Save")
 
 
-class RevokeTokenForm(FlaskForm):
+class RevokeTokenForm(BaseForm):
     submit = SubmitField("Revoke")

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from smptrack.api.registry import operation
 from smptrack.api.schemas import PageQuery, ResponseModel
-from smptrack.models.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
+from smptrack.domain.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
 from smptrack.models import Client, Reminder, User
 from smptrack.services import access
 from smptrack.services import reminders as reminder_service

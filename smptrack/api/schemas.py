@@ -28,7 +28,9 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from smptrack.models.vocabulary import (
+from smptrack.domain import limits
+from smptrack.domain import text as text_rule
+from smptrack.domain.vocabulary import (
     ASSESSOR_KINDS,
     DEPTHS,
     DILUTIONS,
@@ -48,25 +50,42 @@ from smptrack.models.vocabulary import (
 
 # --- field types -------------------------------------------------------------------------
 
-# No C0 control characters and no DEL; ``TEXT_PATTERN`` lets tab, newline and carriage return
-# through for multi-line notes. Written as JSON Schema (ECMA 262) patterns so that the OpenAPI
-# document states the same rule the validator applies.
-LINE_PATTERN = r"^[^\u0000-\u001F\u007F]*$"
-TEXT_PATTERN = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
+# The text rule of ``smptrack.domain.text``: a one-line string refuses every control character
+# (TAB, CR and LF too), C1 controls, line separators, bidi overrides and isolates; a multi-line
+# one allows TAB and LF and reads CRLF as LF. The rule runs first (a before-validator), so its
+# message names the character's position; the patterns state the same rule in the OpenAPI
+# document (ECMA 262) and are checked again after it.
+LINE_PATTERN = text_rule.LINE_PATTERN
+TEXT_PATTERN = text_rule.TEXT_PATTERN
 LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
-NOTE_MAX = 5000
-MAX_PLACEMENTS = 20
+NOTE_MAX = limits.NOTES_MAX
+MAX_PLACEMENTS = limits.MAX_PLACEMENTS
+
+
+def _line(value: Any) -> Any:
+    # Not a string: left to the string schema, which answers "Input should be a valid string".
+    return text_rule.check_line(value) if isinstance(value, str) else value
+
+
+def _text(value: Any) -> Any:
+    return text_rule.check_text(value) if isinstance(value, str) else value
 
 
 def Line(max_length: int, min_length: int = 0) -> Any:
     """A one-line string of at most ``max_length`` characters."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length, pattern=LINE_PATTERN)]
+    return Annotated[
+        str,
+        Field(min_length=min_length, max_length=max_length, pattern=LINE_PATTERN),
+        BeforeValidator(_line),
+    ]
 
 
 def Text(max_length: int = NOTE_MAX) -> Any:
     """Free text that may span lines."""
-    return Annotated[str, Field(max_length=max_length, pattern=TEXT_PATTERN)]
+    return Annotated[
+        str, Field(max_length=max_length, pattern=TEXT_PATTERN), BeforeValidator(_text)
+    ]
 
 
 def _not_in_the_future(value: date) -> date:
@@ -77,23 +96,27 @@ def _not_in_the_future(value: date) -> date:
     return value
 
 
-# One-line strings by length (``NonEmpty``: at least one character), and named ones.
-Line40 = Line(40)
-Line80 = Line(80)
-Line200 = Line(200)
-Line254 = Line(254)
-NonEmptyLine80 = Line(80, 1)
-EmailAddress = Line(254, 1)
-Password = Line(1024, 1)
-DisplayName = Line(120, 1)
-TimeZoneName = Line(64, 1)
-Search = Line(100)
-LotNumber = Line(60, 1)
-PigmentWords = Line(200, 1)
+# One-line strings, named for what they hold (a minimum of 1: the field cannot be empty).
+EmailAddress = Line(limits.EMAIL_MAX, 1)
+OptionalEmail = Line(limits.EMAIL_MAX)
+Password = Line(limits.PASSWORD_MAX, 1)
+TokenName = Line(limits.TOKEN_NAME_MAX)
+DisplayName = Line(limits.DISPLAY_NAME_MAX, 1)
+TimeZoneName = Line(limits.TIME_ZONE_MAX, 1)
+Search = Line(limits.SEARCH_MAX)
+Brand = Line(limits.BRAND_MAX, 1)
+PigmentLine = Line(limits.PIGMENT_LINE_MAX)
+Shade = Line(limits.SHADE_MAX, 1)
+LotNumber = Line(limits.LOT_NUMBER_MAX, 1)
+PigmentWords = Line(limits.PIGMENT_FREE_TEXT_MAX, 1)
+DilutionRatio = Line(limits.DILUTION_RATIO_MAX)
+Needle = Line(limits.NEEDLE_MAX)
+DotSize = Line(limits.DOT_SIZE_MAX)
+MachineSettings = Line(limits.MACHINE_SETTINGS_MAX)
 # Multi-line text.
-Notes = Text()
-DepthNote = Text(500)
-AssessmentNote = Text(2000)
+Notes = Text(limits.NOTES_MAX)
+DepthNote = Text(limits.DEPTH_NOTE_MAX)
+AssessmentNote = Text(limits.ASSESSMENT_NOTE_MAX)
 
 PastDate = Annotated[date, AfterValidator(_not_in_the_future)]
 
@@ -156,12 +179,12 @@ def _iso_date(value: Any) -> Any:
 
 QueryDate = Annotated[date, BeforeValidator(_iso_date)]
 
-MAX_ID = 2**31 - 1  # PostgreSQL's integer; ids beyond it cannot exist
+MAX_ID = limits.MAX_ROW_ID  # PostgreSQL's integer; ids beyond it cannot exist
 Id = Whole(1, MAX_ID)
-Minutes = Whole(1, 1440)  # one day at most
-Percent = Whole(0, 100)
-Spf = Whole(1, 100)
-Fitzpatrick = Whole(1, 6)
+Minutes = Whole(limits.DURATION_MINUTES.low, limits.DURATION_MINUTES.high)
+Percent = Whole(limits.PERCENT.low, limits.PERCENT.high)
+Spf = Whole(limits.SPF.low, limits.SPF.high)
+Fitzpatrick = Whole(limits.FITZPATRICK.low, limits.FITZPATRICK.high)
 PageNumber = QueryNumber(1, 10_000)
 PerPage = QueryNumber(1, 100)
 Year = QueryNumber(1900, 2200)
@@ -245,7 +268,7 @@ class ExposureQuery(PageQuery):
 class TokenCreate(RequestModel):
     email: EmailAddress
     password: Password
-    name: Line80 | None = Field(None, description="A label to recognise the token by.")
+    name: TokenName | None = Field(None, description="A label to recognise the token by.")
 
 
 class TokenOut(ResponseModel):
@@ -271,7 +294,7 @@ class UserOut(ResponseModel):
 
 class ClientCreate(RequestModel):
     display_name: DisplayName
-    email: Line254 | None = None
+    email: OptionalEmail | None = None
     time_zone: TimeZoneName | None = Field(
         None, description="An IANA time zone; the server's default when omitted."
     )
@@ -365,9 +388,9 @@ class ClientPage(ResponseModel):
 
 
 class PigmentCreate(RequestModel):
-    brand: NonEmptyLine80
-    line: Line80 = ""
-    shade: NonEmptyLine80
+    brand: Brand
+    line: PigmentLine = ""
+    shade: Shade
     base: PigmentBase = "carbon"
 
 
@@ -430,9 +453,9 @@ class PlacementIn(RequestModel):
         None, description="The pigment in words (a client logging their own session)."
     )
     dilution: Dilution = "standard"
-    dilution_ratio: Line40 = Field("", description="As written, e.g. `1:3`.")
-    needle: Line80 = ""
-    dot_size: Line40 = ""
+    dilution_ratio: DilutionRatio = Field("", description="As written, e.g. `1:3`.")
+    needle: Needle = ""
+    dot_size: DotSize = ""
     density_worked_pct: Percent | None = None
     depth: Depth = "correct"
     depth_note: DepthNote = ""
@@ -440,8 +463,8 @@ class PlacementIn(RequestModel):
 
 
 class SessionFields(BaseModel):
-    needle: Line80 = ""
-    machine_settings: Line200 = ""
+    needle: Needle = ""
+    machine_settings: MachineSettings = ""
     duration_minutes: Minutes | None = None
     notes: Notes = ""
     confirm_expired_lot: bool = Field(
@@ -461,8 +484,8 @@ class SessionPatch(RequestModel):
     performed_on: PastDate = None
     kind: SessionKind = None
     placements: list[PlacementIn] = Field(None, min_length=1, max_length=MAX_PLACEMENTS)
-    needle: Line80 = None
-    machine_settings: Line200 = None
+    needle: Needle = None
+    machine_settings: MachineSettings = None
     duration_minutes: Minutes | None = None
     notes: Notes = None
     confirm_expired_lot: bool = False
@@ -513,7 +536,7 @@ class SessionPage(ResponseModel):
 class ExposureCreate(RequestModel):
     exposed_on: PastDate
     duration_minutes: Minutes
-    uv_index: float = Field(ge=0, le=20)
+    uv_index: float = Field(ge=limits.UV_INDEX.low, le=limits.UV_INDEX.high)
     uv_index_kind: UvIndexKind = Field(
         "daily_max", description="`average` over the period, or the day's `daily_max`."
     )
@@ -557,7 +580,11 @@ class ExposurePage(ResponseModel):
 class AssessmentCreate(RequestModel):
     assessed_on: PastDate
     zone: Zone
-    density_pct: float = Field(ge=0, le=100, description="Percent of the healed result.")
+    density_pct: float = Field(
+        ge=limits.DENSITY_PCT.low,
+        le=limits.DENSITY_PCT.high,
+        description="Percent of the healed result.",
+    )
     assessor_kind: AssessorKind = Field(
         None, description="Who rated; by default `client_self` for a client, else in person."
     )

@@ -13,9 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired
 
+from smptrack.domain.limits import ASSESSMENT_NOTE_MAX
+from smptrack.domain.vocabulary import ZONE_LABELS
 from smptrack.forms import StrictForm, choice_list
-from smptrack.models.vocabulary import ZONE_LABELS
-from smptrack.services.assessments import NOTE_MAX_CHARS
 
 ASSESSOR_LABELS = {
     "practitioner_in_person": "Practitioner, in person",
@@ -44,7 +44,7 @@ class AssessmentForm(StrictForm):
     )
     note = TextAreaField(
         "Note",
-        description=f"Optional, up to {NOTE_MAX_CHARS:,} characters: light, angle, what you "
+        description=f"Optional, up to {ASSESSMENT_NOTE_MAX:,} characters: light, angle, what you "
         "noticed.",
     )
     submit = SubmitField("Record the assessment")

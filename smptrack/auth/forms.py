@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from smptrack.forms import TimeZoneField, choice_list
+from smptrack.domain import limits
+from smptrack.forms import BaseForm, TimeZoneField, choice_list
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(BaseForm):
     role = RadioField(
         "I am",
         choices=choice_list(
@@ -19,11 +19,13 @@ class SignUpForm(FlaskForm):
         default="practitioner",
         validators=[DataRequired()],
     )
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(
+        "Your name", validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)]
+    )
+    email = EmailField("Email", validators=[DataRequired(), Length(max=limits.EMAIL_MAX)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=10, max=1024)],
+        validators=[DataRequired(), Length(min=limits.PASSWORD_MIN, max=limits.PASSWORD_MAX)],
         description="At least 10 characters.",
     )
     confirm = PasswordField(
@@ -33,22 +35,24 @@ class SignUpForm(FlaskForm):
     submit = SubmitField("Create account")
 
 
-class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+class LoginForm(BaseForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=limits.EMAIL_MAX)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)]
+    )
     remember = BooleanField("Keep me logged in on this device")
     submit = SubmitField("Log in")
 
 
-class ResetRequestForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+class ResetRequestForm(BaseForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=limits.EMAIL_MAX)])
     submit = SubmitField("Email me a reset link")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(BaseForm):
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=10, max=1024)],
+        validators=[DataRequired(), Length(min=limits.PASSWORD_MIN, max=limits.PASSWORD_MAX)],
         description="At least 10 characters.",
     )
     confirm = PasswordField(
@@ -57,11 +61,13 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField("Set password")
 
 
-class AcceptInviteForm(FlaskForm):
-    display_name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+class AcceptInviteForm(BaseForm):
+    display_name = StringField(
+        "Your name", validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)]
+    )
     password = PasswordField(
         "Choose a password",
-        validators=[DataRequired(), Length(min=10, max=1024)],
+        validators=[DataRequired(), Length(min=limits.PASSWORD_MIN, max=limits.PASSWORD_MAX)],
         description="At least 10 characters.",
     )
     confirm = PasswordField(
@@ -71,9 +77,9 @@ class AcceptInviteForm(FlaskForm):
     submit = SubmitField("Create my login")
 
 
-class LinkInviteForm(FlaskForm):
+class LinkInviteForm(BaseForm):
     submit = SubmitField("Link this record to my login")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(BaseForm):
     submit = SubmitField("Log out")

@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from smptrack.formdata import NoControlCharacters
-from smptrack.forms import choice_list
-from smptrack.models.vocabulary import PIGMENT_BASES
-from smptrack.services import catalogue as service
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import PIGMENT_BASES
+from smptrack.forms import BaseForm, choice_list
 
 BASE_LABELS = {"carbon": "Carbon", "iron_oxide": "Iron oxide", "mixed": "Mixed"}
 
 
-class PigmentForm(FlaskForm):
+class PigmentForm(BaseForm):
     brand = StringField(
         "Brand",
-        validators=[DataRequired(), Length(max=service.BRAND_MAX), NoControlCharacters()],
+        validators=[DataRequired(), Length(max=limits.BRAND_MAX)],
     )
     line = StringField(
         "Line",
         validators=[
             Optional(strip_whitespace=False),
-            Length(max=service.LINE_MAX),
-            NoControlCharacters(),
+            Length(max=limits.PIGMENT_LINE_MAX),
         ],
         description="The brand's range, if it has several.",
     )
     shade = StringField(
         "Shade",
-        validators=[DataRequired(), Length(max=service.SHADE_MAX), NoControlCharacters()],
+        validators=[DataRequired(), Length(max=limits.SHADE_MAX)],
     )
     base = RadioField(
         "Base",
@@ -43,10 +40,10 @@ class PigmentForm(FlaskForm):
     submit = SubmitField("Add pigment")
 
 
-class LotForm(FlaskForm):
+class LotForm(BaseForm):
     lot_number = StringField(
         "Lot number",
-        validators=[DataRequired(), Length(max=service.LOT_NUMBER_MAX), NoControlCharacters()],
+        validators=[DataRequired(), Length(max=limits.LOT_NUMBER_MAX)],
         description="As printed on the bottle; a recall names the lot.",
     )
     expires_on = DateField(

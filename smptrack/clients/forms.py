@@ -1,24 +1,26 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from smptrack.forms import TimeZoneField
+from smptrack.domain import limits
+from smptrack.forms import BaseForm, TimeZoneField
 
 
-class ClientForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+class ClientForm(BaseForm):
+    display_name = StringField(
+        "Name", validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)]
+    )
     email = EmailField(
         "Email",
-        validators=[Optional(), Length(max=254)],
+        validators=[Optional(), Length(max=limits.EMAIL_MAX)],
         description="Optional now; needed to invite the client and to send reminders.",
     )
     time_zone = TimeZoneField(description="Reminders reach the client in their own daytime.")
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=limits.NOTES_MAX)])
     submit = SubmitField("Add client")
 
 
-class InviteForm(FlaskForm):
-    email = EmailField("Client's email", validators=[DataRequired(), Length(max=254)])
+class InviteForm(BaseForm):
+    email = EmailField("Client's email", validators=[DataRequired(), Length(max=limits.EMAIL_MAX)])
     submit = SubmitField("Send invitation")

@@ -54,29 +54,29 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
 from statistics import fmean
+from typing import Literal, get_args
 
-from smptrack.domain import uv, vocabulary
+from smptrack.domain import uv
 from smptrack.domain.constants import constant
 
 # 1.1: a touch-up keeps the sessions multiplier of the course that built the zone, and a rating
 # on a session's day belongs to the course that session ends (FADE-MODEL §4, §6).
 MODEL_VERSION = "smptrack-fade-1.1 (FADE-MODEL.md)"
 
-# The vocabularies of the model's inputs, from the one place they are written.
-SessionKind = vocabulary.SessionKind
-Depth = vocabulary.Depth
-Dilution = vocabulary.Dilution
-PigmentBase = vocabulary.PigmentBase
-Sebum = vocabulary.Sebum
-Assessor = vocabulary.AssessorKind
+SessionKind = Literal["initial", "build_up", "touch_up", "correction", "scar"]
+Depth = Literal["shallow", "correct", "too_deep"]
+Dilution = Literal["standard", "light"]
+PigmentBase = Literal["carbon", "iron_oxide", "mixed"]
+Sebum = Literal["normal", "oily", "dry"]
+Assessor = Literal["practitioner_in_person", "practitioner_photo", "client_self"]
 
-SESSION_KINDS = vocabulary.SESSION_KINDS
-DEPTHS = vocabulary.DEPTHS
-DILUTIONS = vocabulary.DILUTIONS
-PIGMENT_BASES = vocabulary.PIGMENT_BASES
-SEBUM_TYPES = vocabulary.SEBUM
-ASSESSORS = vocabulary.ASSESSOR_KINDS
-PRACTITIONER_ASSESSORS = vocabulary.PRACTITIONER_ASSESSOR_KINDS
+SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
+DEPTHS: tuple[str, ...] = get_args(Depth)
+DILUTIONS: tuple[str, ...] = get_args(Dilution)
+PIGMENT_BASES: tuple[str, ...] = get_args(PigmentBase)
+SEBUM_TYPES: tuple[str, ...] = get_args(Sebum)
+ASSESSORS: tuple[str, ...] = get_args(Assessor)
+PRACTITIONER_ASSESSORS = ("practitioner_in_person", "practitioner_photo")
 
 DEFAULT_THRESHOLD_DENSITY: float = constant("touch_up_threshold_density")
 
@@ -384,6 +384,49 @@ def _empty_projection(as_of: date, threshold_density: float, sigma: float) -> Pr
 # --- Courses ------------------------------------------------------------------------------------
 
 
+# What each session kind does to the §4 sessions count of the zones it treats. FADE-MODEL §4 counts
+# "the sessions that built the zone: initial and build-up sessions"; §6 adds that a touch-up keeps
+# the count and that "only a correction or a new initial course of a zone changes that count".
+# Decided here, precisely:
+# - ``initial`` starts a new initial course: the count restarts at 1, and the ``build_up``
+#   sessions after it add one each. A new course needs a new ``initial`` session (the app's own
+#   vocabulary: "Build-up session (of the initial series)"; protocol.series_position reads an
+#   initial series the same way), so three sessions recorded as ``initial`` are three restarts.
+# - ``build_up`` and ``scar`` (scar camouflage is built up over sessions like an initial course)
+#   add one while the zone is being built: after an ``initial``, a ``correction``, or as the
+#   zone's first recorded session. After a touch-up they are read as part of that refresh and keep
+#   the count, since only a correction or a new initial course may change it.
+# - ``correction`` adds one: it places new pigment where the build fell short, on top of what is
+#   there, so it adds to the build rather than starting one (a zone corrected from scratch is
+#   recorded as a new ``initial`` course). Build-ups after it add too: building has resumed.
+# - ``touch_up`` keeps the count and ends the building. When a zone's first recorded session is a
+#   touch-up, the zone was built elsewhere and its count is unknown: the reference client's
+#   three (multiplier 1.0, a constants row) stands in, never a course of one.
+_SESSIONS_BUILT_ELSEWHERE = int(constant("course_sessions_assumed_when_built_elsewhere"))
+
+
+def building_sessions(kinds: Sequence[str]) -> int:
+    """The §4 sessions count of a zone whose sessions, oldest first, were of ``kinds``.
+
+    See the rules above; e.g. initial, build_up, build_up, touch_up -> 3. Raises ValueError on an
+    unknown kind or no sessions.
+    """
+    count: int | None = None  # None: nothing recorded yet
+    building = False
+    for kind in kinds:
+        uv.require_choice("kind", kind, SESSION_KINDS)
+        if kind == "initial":
+            count, building = 1, True
+        elif kind == "touch_up":
+            count, building = (_SESSIONS_BUILT_ELSEWHERE if count is None else count), False
+        elif kind == "correction" or building or count is None:
+            count, building = (count or 0) + 1, True
+        # else: a build-up or scar session after a touch-up belongs to the refresh: count kept
+    if count is None:
+        raise ValueError("building_sessions needs at least one session")
+    return count
+
+
 @dataclass(frozen=True)
 class _Course:
     """The sessions of one zone's course up to one of its sessions, and what F_bio needs.
@@ -394,6 +437,7 @@ class _Course:
 
     zone: str
     sessions: tuple[TreatmentSession, ...]
+    sessions_count: int
     scar_tissue: bool
     touch_ups: int
     too_deep: bool
@@ -429,6 +473,7 @@ def _course(zone: str, treated: Sequence[TreatmentSession], last_index: int) -> 
     return _Course(
         zone=zone,
         sessions=tuple(treated[first : last_index + 1]),
+        sessions_count=building_sessions([s.kind for s in history]),
         scar_tissue=any(p.scar_tissue for p in zone_placements),
         touch_ups=sum(1 for s in history if s.kind == "touch_up"),
         too_deep=any(p.depth == "too_deep" for p in zone_placements),
@@ -437,7 +482,6 @@ def _course(zone: str, treated: Sequence[TreatmentSession], last_index: int) -> 
 
 # --- Sun dose -----------------------------------------------------------------------------------
 
-    sessions_count: int
 
 class _DoseLedger:
     """Cumulative effective SED per zone over the days [start, as_of), O(1) per interval.
@@ -473,7 +517,6 @@ class _DoseLedger:
 
     def daily_imputed(self, zone: str) -> float:
         if zone not in self._daily_imputed:
-        sessions_count=building_sessions([s.kind for s in history]),
             c = self.client
             self._daily_imputed[zone] = uv.daily_imputed_effective_sed(
                 zone, c.fitzpatrick, c.latitude_band, c.lifestyle, c.habits, c.usual_hair_length
@@ -843,6 +886,17 @@ def _assumptions(
     )
     if unrecorded:
         notes.append(f"Pigment not recorded ({', '.join(unrecorded)}): assumed carbon SMP pigment.")
+    built_elsewhere = [
+        zone
+        for zone, treated in _sessions_by_zone(sessions).items()
+        if treated[0].kind == "touch_up"
+    ]
+    if built_elsewhere:
+        names = ", ".join(sorted(built_elsewhere, key=uv.ZONES.index))
+        notes.append(
+            f"First recorded at a touch-up ({names}): "
+            f"assumed built by {_SESSIONS_BUILT_ELSEWHERE} sessions elsewhere."
+        )
     healing = sum(len(v) for v in readings.healing.values())
     if healing:
         notes.append(f"{healing} rating(s) within 28 days of a session ignored (healing phase).")
@@ -885,17 +939,6 @@ def _habits_text(client: ClientFactors) -> str:
     if habits.sunscreen_fraction and habits.sunscreen_spf is not None:
         parts.append(
             f"SPF {habits.sunscreen_spf:g} sunscreen on {habits.sunscreen_fraction:.0%} of it"
-        )
-    built_elsewhere = [
-        zone
-        for zone, treated in _sessions_by_zone(sessions).items()
-        if treated[0].kind == "touch_up"
-    ]
-    if built_elsewhere:
-        names = ", ".join(sorted(built_elsewhere, key=uv.ZONES.index))
-        notes.append(
-            f"First recorded at a touch-up ({names}): "
-            f"assumed built by {_SESSIONS_BUILT_ELSEWHERE} sessions elsewhere."
         )
     else:
         parts.append("no sunscreen")

@@ -42,10 +42,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any
 
+from smptrack.domain import vocabulary
 from smptrack.domain.constants import constant
 
-KINDS = ("aftercare", "next_session", "healed_check", "self_check", "assessment", "touch_up")
-SERIES_KINDS = ("initial", "build_up")
+KINDS = vocabulary.REMINDER_KINDS
+SERIES_KINDS = vocabulary.SERIES_KINDS
 
 # Practice settings, in days unless the name says otherwise. PracticeSettings.reminder_offsets
 # may override any key; a missing or unusable value falls back to these. The FADE-MODEL §7 ones

@@ -16,35 +16,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Literal, get_args
 
+from smptrack.domain import vocabulary
 from smptrack.domain.constants import constant
 
-Zone = Literal[
-    "frontal_hairline",
-    "left_temple",
-    "right_temple",
-    "mid_scalp",
-    "crown",
-    "left_parietal",
-    "right_parietal",
-    "occipital",
-    "scar_strip",
-    "fue_scars",
-    "other",
-]
-Hat = Literal["none", "cap", "wide_brim"]
-HairLength = Literal["shaved", "stubble", "thinning", "dense"]
-UvIndexKind = Literal["average", "daily_max"]
-LatitudeBand = Literal["55_plus", "45_55", "35_45", "25_35", "under_25"]
-Lifestyle = Literal["indoor", "average", "outdoor_leisure", "outdoor_worker"]
+# The vocabularies this model prices, from the one place they are written (re-exported here).
+Zone = vocabulary.Zone
+Hat = vocabulary.Hat
+HairLength = vocabulary.HairLength
+UvIndexKind = vocabulary.UvIndexKind
+LatitudeBand = vocabulary.LatitudeBand
+Lifestyle = vocabulary.Lifestyle
 
-ZONES: tuple[str, ...] = get_args(Zone)
-HATS: tuple[str, ...] = get_args(Hat)
-HAIR_LENGTHS: tuple[str, ...] = get_args(HairLength)
-UV_INDEX_KINDS: tuple[str, ...] = get_args(UvIndexKind)
-LATITUDE_BANDS: tuple[str, ...] = get_args(LatitudeBand)
-LIFESTYLES: tuple[str, ...] = get_args(Lifestyle)
+ZONES = vocabulary.ZONES
+HATS = vocabulary.HATS
+HAIR_LENGTHS = vocabulary.HAIR_LENGTHS
+UV_INDEX_KINDS = vocabulary.UV_INDEX_KINDS
+LATITUDE_BANDS = vocabulary.LATITUDE_BANDS
+LIFESTYLES = vocabulary.LIFESTYLES
 
 # Lookups derived from the table once, so the hot path of a projection is a dict access.
 _EXPOSURE_RATIO = {zone: constant(f"exposure_ratio.{zone}") for zone in ZONES}

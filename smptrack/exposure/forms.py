@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,50 +16,68 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
+from smptrack.domain import limits, vocabulary
+from smptrack.domain.vocabulary import LATITUDE_BAND_LABELS
 from smptrack.forms import StrictForm, TimeZoneField, choice_list
-from smptrack.models.vocabulary import LATITUDE_BAND_LABELS
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 
-FITZPATRICK = (
-    ("1", "I: always burns, never tans"),
-    ("2", "II: usually burns, tans a little"),
-    ("3", "III: sometimes burns, tans gradually"),
-    ("4", "IV: rarely burns, tans easily"),
-    ("5", "V: very rarely burns, brown skin"),
-    ("6", "VI: never burns, dark brown or black skin"),
+FITZPATRICK_LABELS = {
+    1: "I: always burns, never tans",
+    2: "II: usually burns, tans a little",
+    3: "III: sometimes burns, tans gradually",
+    4: "IV: rarely burns, tans easily",
+    5: "V: very rarely burns, brown skin",
+    6: "VI: never burns, dark brown or black skin",
+}
+SEBUM_LABELS = {"normal": "Normal", "oily": "Oily", "dry": "Dry or flaky"}
+SWIMMING_LABELS = {
+    "never": "Never",
+    "occasionally": "Occasionally",
+    "weekly": "About once a week",
+    "twice_weekly_or_more": "Twice a week or more",
+}
+GOAL_LABELS = {
+    "shaved_look": "A shaved look",
+    "density": "Density behind longer hair",
+    "scar_camouflage": "Scar camouflage",
+}
+HAIR_LABELS = {
+    "shaved": "Shaved or bald",
+    "stubble": "Stubble (3 mm or less)",
+    "thinning": "Thinning hair longer than 1 cm",
+    "dense": "Dense hair 5 cm or longer",
+}
+LIFESTYLE_LABELS = {
+    "indoor": "Indoors most days, few holidays",
+    "average": "Average",
+    "outdoor_leisure": "Outdoor hobbies or sports",
+    "outdoor_worker": "Works outdoors",
+}
+HAT_LABELS = {"none": "No hat", "cap": "Cap or beanie", "wide_brim": "Wide brim (7.5 cm or more)"}
+UV_INDEX_KIND_LABELS = {
+    "daily_max": "The day's maximum (as in the forecast)",
+    "average": "The average over this time outdoors",
+}
+
+
+def _labelled(values: Iterable, labels: Mapping) -> tuple[tuple[str, str], ...]:
+    """(value, label) for each of the domain's ``values``; a value without a label is a KeyError
+    at import, so a vocabulary cannot grow without its words."""
+    return tuple((str(value), labels[value]) for value in values)
+
+
+FITZPATRICK = _labelled(
+    range(limits.FITZPATRICK.low, limits.FITZPATRICK.high + 1), FITZPATRICK_LABELS
 )
-SEBUM = (("normal", "Normal"), ("oily", "Oily"), ("dry", "Dry or flaky"))
-SWIMMING = (
-    ("never", "Never"),
-    ("occasionally", "Occasionally"),
-    ("weekly", "About once a week"),
-    ("twice_weekly_or_more", "Twice a week or more"),
-)
-GOALS = (
-    ("shaved_look", "A shaved look"),
-    ("density", "Density behind longer hair"),
-    ("scar_camouflage", "Scar camouflage"),
-)
-HAIR = (
-    ("shaved", "Shaved or bald"),
-    ("stubble", "Stubble (3 mm or less)"),
-    ("thinning", "Thinning hair longer than 1 cm"),
-    ("dense", "Dense hair 5 cm or longer"),
-)
-LIFESTYLES = (
-    ("indoor", "Indoors most days, few holidays"),
-    ("average", "Average"),
-    ("outdoor_leisure", "Outdoor hobbies or sports"),
-    ("outdoor_worker", "Works outdoors"),
-)
-HATS = (("none", "No hat"), ("cap", "Cap or beanie"), ("wide_brim", "Wide brim (7.5 cm or more)"))
-UV_INDEX_KINDS = (
-    ("daily_max", "The day's maximum (as in the forecast)"),
-    ("average", "The average over this time outdoors"),
-)
-HAIR_LABELS = dict(HAIR)
-HAT_LABELS = dict(HATS)
+SEBUM = _labelled(vocabulary.SEBUM, SEBUM_LABELS)
+SWIMMING = _labelled(vocabulary.SWIMMING, SWIMMING_LABELS)
+GOALS = _labelled(vocabulary.GOALS, GOAL_LABELS)
+HAIR = _labelled(vocabulary.HAIR_LENGTHS, HAIR_LABELS)
+LIFESTYLES = _labelled(vocabulary.LIFESTYLES, LIFESTYLE_LABELS)
+HATS = _labelled(vocabulary.HATS, HAT_LABELS)
+# The day's maximum first: it is what forecasts give.
+UV_INDEX_KINDS = _labelled(reversed(vocabulary.UV_INDEX_KINDS), UV_INDEX_KIND_LABELS)
 
 
 class ProfileForm(StrictForm):
@@ -158,12 +178,12 @@ class ExposureForm(StrictForm):
     duration_minutes = IntegerField(
         "Minutes outdoors",
         validators=[InputRequired("Enter the minutes outdoors.")],
-        description="From 1 to 1440 (a whole day).",
+        description=f"{limits.DURATION_MINUTES.words().capitalize()} (a whole day).",
     )
     uv_index = FloatField(
         "UV index",
         validators=[InputRequired("Enter the UV index.")],
-        description="From 0 to 20, as the weather forecast gives it.",
+        description=f"{limits.UV_INDEX.words().capitalize()}, as the weather forecast gives it.",
     )
     uv_index_kind = RadioField(
         "That UV index is",
@@ -208,12 +228,14 @@ class QuickExposureForm(StrictForm):
     duration_minutes = IntegerField(
         "Minutes outdoors today",
         validators=[InputRequired("Enter the minutes outdoors.")],
-        description="From 1 to 1440; the rest is taken as usual (no sunscreen, your usual hair).",
+        description=f"{limits.DURATION_MINUTES.words().capitalize()}; the rest is taken as usual "
+        "(no sunscreen, your usual hair).",
     )
     uv_index = FloatField(
         "Today's UV index (maximum)",
         validators=[InputRequired("Enter the UV index.")],
-        description="The day's maximum from the forecast, 0 to 20.",
+        description=f"The day's maximum from the forecast, {limits.UV_INDEX.low} to "
+        f"{limits.UV_INDEX.high}.",
     )
     hat = SelectField("Hat", choices=choice_list(HATS), default="none")
     submit = SubmitField("Log today")

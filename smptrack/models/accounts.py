@@ -9,9 +9,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
 
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import ROLES
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow
-from smptrack.models.vocabulary import ROLES
 
 
 class User(UserMixin, db.Model):
@@ -25,11 +26,11 @@ class User(UserMixin, db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(limits.EMAIL_MAX), unique=True)
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     role: so.Mapped[str] = so.mapped_column(sa.String(20))
-    display_name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(limits.DISPLAY_NAME_MAX))
+    time_zone: so.Mapped[str] = so.mapped_column(sa.String(limits.TIME_ZONE_MAX), default="UTC")
     active: so.Mapped[bool] = so.mapped_column(default=True)
     email_verified_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -78,7 +79,7 @@ class ApiToken(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    name: so.Mapped[str] = so.mapped_column(sa.String(limits.TOKEN_NAME_MAX))
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     prefix: so.Mapped[str] = so.mapped_column(sa.String(12))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -102,7 +103,7 @@ class Invitation(db.Model):
     client_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
     )
-    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    email: so.Mapped[str] = so.mapped_column(sa.String(limits.EMAIL_MAX))
     nonce_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     invited_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

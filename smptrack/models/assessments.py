@@ -7,9 +7,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import ASSESSOR_KINDS, ZONES
 from smptrack.extensions import db
-from smptrack.models.types import UTCDateTime, between, one_of, utcnow
-from smptrack.models.vocabulary import ASSESSOR_KINDS, ZONES
+from smptrack.models.types import UTCDateTime, one_of, utcnow, within
 
 
 class FadeAssessment(db.Model):
@@ -17,7 +18,7 @@ class FadeAssessment(db.Model):
     __table_args__ = (
         one_of("zone", ZONES),
         one_of("assessor_kind", ASSESSOR_KINDS),
-        between("density_pct", 0, 100),
+        within("density_pct", limits.DENSITY_PCT),
         sa.Index("ix_fade_assessments_client_date", "client_id", "assessed_on"),
     )
 

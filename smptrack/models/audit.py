@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain.vocabulary import AUDIT_ACTIONS
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow
-from smptrack.models.vocabulary import AUDIT_ACTIONS
 
 
 class AuditEvent(db.Model):

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from smptrack.extensions import db
-from smptrack.models.types import UTCDateTime, between, one_of, utcnow
-from smptrack.models.vocabulary import (
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import (
     GOALS,
     HAIR_LENGTHS,
     HATS,
@@ -19,6 +18,8 @@ from smptrack.models.vocabulary import (
     SEBUM,
     SWIMMING,
 )
+from smptrack.extensions import db
+from smptrack.models.types import UTCDateTime, one_of, utcnow, within
 
 if TYPE_CHECKING:
     from smptrack.models.accounts import User
@@ -33,7 +34,7 @@ class Client(db.Model):
 
     __tablename__ = "clients"
     __table_args__ = (
-        between("fitzpatrick", 1, 6),
+        within("fitzpatrick", limits.FITZPATRICK),
         one_of("sebum", SEBUM),
         one_of("swimming", SWIMMING),
         one_of("goal", GOALS),
@@ -41,9 +42,9 @@ class Client(db.Model):
         one_of("latitude_band", LATITUDE_BANDS),
         one_of("lifestyle", LIFESTYLES),
         one_of("usual_hat", HATS),
-        between("usual_hat_pct", 0, 100),
-        between("usual_sunscreen_spf", 1, 100),
-        between("usual_sunscreen_pct", 0, 100),
+        within("usual_hat_pct", limits.PERCENT),
+        within("usual_sunscreen_spf", limits.SPF),
+        within("usual_sunscreen_pct", limits.PERCENT),
         sa.Index("ix_clients_practitioner_name", "practitioner_id", "display_name"),
         sa.Index("ix_clients_practitioner_touch_up", "practitioner_id", "next_touch_up_on"),
         sa.Index("ix_clients_next_touch_up_on", "next_touch_up_on"),
@@ -61,9 +62,11 @@ class Client(db.Model):
     user_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )
-    display_name: so.Mapped[str] = so.mapped_column(sa.String(120))
-    email: so.Mapped[str | None] = so.mapped_column(sa.String(254), index=True)
-    time_zone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Europe/London")
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(limits.DISPLAY_NAME_MAX))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(limits.EMAIL_MAX), index=True)
+    time_zone: so.Mapped[str] = so.mapped_column(
+        sa.String(limits.TIME_ZONE_MAX), default="Europe/London"
+    )
 
     fitzpatrick: so.Mapped[int] = so.mapped_column(default=3)
     sebum: so.Mapped[str] = so.mapped_column(sa.String(10), default="normal")

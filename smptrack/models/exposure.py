@@ -7,19 +7,20 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS
 from smptrack.extensions import db
-from smptrack.models.types import UTCDateTime, between, one_of, utcnow
-from smptrack.models.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS
+from smptrack.models.types import UTCDateTime, one_of, utcnow, within
 
 
 class SunExposure(db.Model):
     __tablename__ = "sun_exposures"
     __table_args__ = (
-        between("duration_minutes", 1, 1440),
-        between("uv_index", 0, 20),
+        within("duration_minutes", limits.DURATION_MINUTES),
+        within("uv_index", limits.UV_INDEX),
         one_of("uv_index_kind", UV_INDEX_KINDS),
         one_of("hat", HATS),
-        between("sunscreen_spf", 1, 100),
+        within("sunscreen_spf", limits.SPF),
         one_of("hair_length", HAIR_LENGTHS),
         sa.Index("ix_sun_exposures_client_date", "client_id", "exposed_on"),
     )

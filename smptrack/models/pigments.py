@@ -7,9 +7,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import PIGMENT_BASES
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow
-from smptrack.models.vocabulary import PIGMENT_BASES
 
 
 class Pigment(db.Model):
@@ -24,9 +25,9 @@ class Pigment(db.Model):
     practitioner_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
-    brand: so.Mapped[str] = so.mapped_column(sa.String(80))
-    line: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
-    shade: so.Mapped[str] = so.mapped_column(sa.String(80))
+    brand: so.Mapped[str] = so.mapped_column(sa.String(limits.BRAND_MAX))
+    line: so.Mapped[str] = so.mapped_column(sa.String(limits.PIGMENT_LINE_MAX), default="")
+    shade: so.Mapped[str] = so.mapped_column(sa.String(limits.SHADE_MAX))
     base: so.Mapped[str] = so.mapped_column(sa.String(12), default="carbon")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
@@ -49,7 +50,7 @@ class PigmentLot(db.Model):
     pigment_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("pigments.id", ondelete="RESTRICT"), index=True
     )
-    lot_number: so.Mapped[str] = so.mapped_column(sa.String(60))
+    lot_number: so.Mapped[str] = so.mapped_column(sa.String(limits.LOT_NUMBER_MAX))
     expires_on: so.Mapped[date] = so.mapped_column()
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 

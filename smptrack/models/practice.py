@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import limits
 from smptrack.extensions import db
-from smptrack.models.types import between
+from smptrack.models.types import within
 
 
 class PracticeSettings(db.Model):
@@ -14,9 +15,9 @@ class PracticeSettings(db.Model):
 
     __tablename__ = "practice_settings"
     __table_args__ = (
-        between("touch_up_threshold_pct", 50, 95),
-        between("waking_hours_start", 0, 23),
-        between("waking_hours_end", 1, 24),
+        within("touch_up_threshold_pct", limits.TOUCH_UP_THRESHOLD_PCT),
+        within("waking_hours_start", limits.WAKING_HOURS_START),
+        within("waking_hours_end", limits.WAKING_HOURS_END),
         sa.CheckConstraint("waking_hours_start < waking_hours_end", name="waking_hours_order"),
     )
 

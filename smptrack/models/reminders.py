@@ -7,9 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
 from smptrack.extensions import db
-from smptrack.models.types import UTCDateTime, between, one_of, utcnow
-from smptrack.models.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
+from smptrack.models.types import UTCDateTime, one_of, utcnow, within
 
 
 class Reminder(db.Model):
@@ -31,7 +32,7 @@ class Reminder(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
-    recipient_email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    recipient_email: so.Mapped[str] = so.mapped_column(sa.String(limits.EMAIL_MAX))
     kind: so.Mapped[str] = so.mapped_column(sa.String(20))
     due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     dedupe_key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
@@ -51,7 +52,7 @@ class ReminderPreference(db.Model):
     """Which reminders a client wants. One row per client; absent means the defaults."""
 
     __tablename__ = "reminder_preferences"
-    __table_args__ = (between("touch_up_lead_days", 0, 365),)
+    __table_args__ = (within("touch_up_lead_days", limits.TOUCH_UP_LEAD_DAYS),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(

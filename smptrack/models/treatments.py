@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import DEPTHS, DILUTIONS, SESSION_KINDS, ZONES
 from smptrack.extensions import db
-from smptrack.models.types import UTCDateTime, between, one_of, utcnow
-from smptrack.models.vocabulary import DEPTHS, DILUTIONS, SESSION_KINDS, ZONES
+from smptrack.models.types import UTCDateTime, one_of, utcnow, within
 
 if TYPE_CHECKING:
     from smptrack.models.pigments import PigmentLot
@@ -22,7 +23,7 @@ class TreatmentSession(db.Model):
     __tablename__ = "treatment_sessions"
     __table_args__ = (
         one_of("kind", SESSION_KINDS),
-        between("duration_minutes", 1, 1440),
+        within("duration_minutes", limits.DURATION_MINUTES),
         sa.Index("ix_treatment_sessions_client_date", "client_id", "performed_on"),
     )
 
@@ -38,8 +39,10 @@ class TreatmentSession(db.Model):
     )
     logged_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime(), onupdate=utcnow)
-    needle: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
-    machine_settings: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    needle: so.Mapped[str] = so.mapped_column(sa.String(limits.NEEDLE_MAX), default="")
+    machine_settings: so.Mapped[str] = so.mapped_column(
+        sa.String(limits.MACHINE_SETTINGS_MAX), default=""
+    )
     duration_minutes: so.Mapped[int | None] = so.mapped_column()
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # The practitioner explicitly confirmed using a lot past its expiry on this date.
@@ -61,7 +64,7 @@ class Placement(db.Model):
         one_of("zone", ZONES),
         one_of("dilution", DILUTIONS),
         one_of("depth", DEPTHS),
-        between("density_worked_pct", 0, 100),
+        within("density_worked_pct", limits.PERCENT),
         # A recall must find every placement: name a catalogue lot, or (for a session the
         # client logs themselves) the pigment in words.
         sa.CheckConstraint(
@@ -78,14 +81,18 @@ class Placement(db.Model):
     pigment_lot_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("pigment_lots.id", ondelete="RESTRICT"), index=True
     )
-    pigment_free_text: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    pigment_free_text: so.Mapped[str | None] = so.mapped_column(
+        sa.String(limits.PIGMENT_FREE_TEXT_MAX)
+    )
     dilution: so.Mapped[str] = so.mapped_column(sa.String(10), default="standard")
-    dilution_ratio: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    needle: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
-    dot_size: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    dilution_ratio: so.Mapped[str] = so.mapped_column(
+        sa.String(limits.DILUTION_RATIO_MAX), default=""
+    )
+    needle: so.Mapped[str] = so.mapped_column(sa.String(limits.NEEDLE_MAX), default="")
+    dot_size: so.Mapped[str] = so.mapped_column(sa.String(limits.DOT_SIZE_MAX), default="")
     density_worked_pct: so.Mapped[int | None] = so.mapped_column()
     depth: so.Mapped[str] = so.mapped_column(sa.String(10), default="correct")
-    depth_note: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    depth_note: so.Mapped[str] = so.mapped_column(sa.String(limits.DEPTH_NOTE_MAX), default="")
     scar_tissue: so.Mapped[bool] = so.mapped_column(default=False)
 
     treatment_session: so.Mapped[TreatmentSession] = so.relationship(back_populates="placements")

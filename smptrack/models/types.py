@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from smptrack.domain import limits
+
 
 class UTCDateTime(sa.types.TypeDecorator):
     """A moment in time, stored as naive UTC and always returned timezone-aware (UTC).
@@ -40,6 +42,11 @@ def one_of(column: str, values: Iterable[str], name: str | None = None) -> sa.Ch
     """A CHECK that ``column`` holds one of ``values`` (portable: no native ENUM to migrate)."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return sa.CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
+
+
+def within(column: str, allowed: limits.Range, name: str | None = None) -> sa.CheckConstraint:
+    """A CHECK that ``column`` is NULL or inside one of the domain's ranges."""
+    return between(column, allowed.low, allowed.high, name)
 
 
 def between(column: str, low: float, high: float, name: str | None = None) -> sa.CheckConstraint:

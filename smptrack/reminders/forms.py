@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from smptrack.domain import limits
+from smptrack.forms import BaseForm, in_range
 from smptrack.services.reminders import KIND_HINTS, KIND_LABELS
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(BaseForm):
     aftercare = BooleanField(KIND_LABELS["aftercare"], description=KIND_HINTS["aftercare"])
     next_session = BooleanField(KIND_LABELS["next_session"], description=KIND_HINTS["next_session"])
     healed_check = BooleanField(KIND_LABELS["healed_check"], description=KIND_HINTS["healed_check"])
@@ -20,7 +21,7 @@ class PreferencesForm(FlaskForm):
         "Days before the projected touch-up date",
         validators=[
             InputRequired("Enter a number of days."),
-            NumberRange(0, 365, "Enter a number of days from 0 to 365."),
+            in_range(limits.TOUCH_UP_LEAD_DAYS, "Enter a number of days from 0 to 365."),
         ],
         description="How long before the most likely date the touch-up reminder comes.",
     )
@@ -31,7 +32,7 @@ class PreferencesForm(FlaskForm):
     submit = SubmitField("Save my reminder choices")
 
 
-class TouchUpNowForm(FlaskForm):
+class TouchUpNowForm(BaseForm):
     submit = SubmitField("Send a touch-up invitation now")
 
 
@@ -56,12 +57,15 @@ def parse_day_list(raw: str) -> list[int]:
         raise ValueError("Write whole days separated by commas, for example 0, 4, 7.") from exc
 
 
-class PracticeSettingsForm(FlaskForm):
+class PracticeSettingsForm(BaseForm):
     waking_hours_start = _days(0, 23, "Send from (hour, client's local time)")
     waking_hours_end = _days(1, 24, "Send until (hour, client's local time)")
     aftercare = StringField(
         "Aftercare emails on days",
-        validators=[InputRequired("Enter the days, for example 0, 4, 7."), Length(max=60)],
+        validators=[
+            InputRequired("Enter the days, for example 0, 4, 7."),
+            Length(max=limits.AFTERCARE_DAYS_MAX),
+        ],
         description="Days after a session, separated by commas (0 is the day itself).",
     )
     healed_check = _days(14, 90, "Healed check on day")
@@ -73,7 +77,7 @@ class PracticeSettingsForm(FlaskForm):
     touch_up_lead = _days(0, 365, "Touch-up reminder this many days before the most likely date")
     aftercare_instructions = TextAreaField(
         "Aftercare instructions",
-        validators=[Length(max=5000)],
+        validators=[Length(max=limits.NOTES_MAX)],
         description="Sent on the day of each session. Say what the client needs; no more.",
     )
     submit = SubmitField("Save reminder settings")

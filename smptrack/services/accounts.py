@@ -18,6 +18,8 @@ from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from smptrack.domain import text as text_rule
+from smptrack.domain.limits import DISPLAY_NAME_MAX
 from smptrack.extensions import db
 from smptrack.models import ApiToken, Client, Invitation, User
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
@@ -104,11 +106,13 @@ def create_user(
     normalised = normalise_email(email)
     check_password_rules(password, min_password_length)
     check_time_zone(time_zone)
+    problem = text_rule.problem(display_name or "")
+    if problem is not None:
+        raise ValidationFailed(problem, {"display_name": problem})
     display_name = (display_name or "").strip()
-    if not display_name or len(display_name) > 120:
-        raise ValidationFailed(
-            "Enter a name.", {"display_name": "Enter a name of at most 120 characters."}
-        )
+    if not display_name or len(display_name) > DISPLAY_NAME_MAX:
+        message = f"Enter a name of at most {DISPLAY_NAME_MAX} characters."
+        raise ValidationFailed("Enter a name.", {"display_name": message})
     if db.session.scalar(sa.select(User.id).where(User.email == normalised)) is not None:
         raise Conflict("An account with this email already exists.", {"email": "Already in use."})
     user = User(

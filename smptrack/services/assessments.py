@@ -7,25 +7,23 @@ the three differently, so who rated is part of the record and cannot be chosen f
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from smptrack.domain import text as text_rule
+from smptrack.domain.limits import ASSESSMENT_NOTE_MAX, DENSITY_PCT, EARLIEST_DATE
+from smptrack.domain.vocabulary import CLIENT_ASSESSOR_KINDS, PRACTITIONER_ASSESSOR_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, FadeAssessment
-from smptrack.models.vocabulary import ZONES
 from smptrack.services.access import Actor, refused, visible_clients
 from smptrack.services.errors import Forbidden, ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
 
-EARLIEST_DATE = date(1990, 1, 1)
-NOTE_MAX_CHARS = 2000
-PRACTITIONER_KINDS = ("practitioner_in_person", "practitioner_photo")
-CLIENT_KINDS = ("client_self",)
-# Line breaks and tabs are ordinary in a note; every other control character is refused.
-_ALLOWED_CONTROLS = frozenset("\n\r\t")
+NOTE_MAX_CHARS = ASSESSMENT_NOTE_MAX
+PRACTITIONER_KINDS = PRACTITIONER_ASSESSOR_KINDS
+CLIENT_KINDS = CLIENT_ASSESSOR_KINDS
 
 
 @dataclass(frozen=True)
@@ -49,11 +47,10 @@ def check_text(value: object, *, name: str, max_chars: int, errors: dict[str, st
         errors[name] = "Enter text."
         return ""
     # Checked before stripping: str.strip() removes some control characters (\x1c-\x1f) too.
-    if any(
-        unicodedata.category(ch) in ("Cc", "Cs") and ch not in _ALLOWED_CONTROLS for ch in value
-    ):
-        errors[name] = "Remove the control characters (invisible characters) from this text."
-    text = value.replace("\r\n", "\n").strip()
+    problem = text_rule.problem(value, multiline=True)
+    if problem is not None:
+        errors[name] = problem
+    text = text_rule.normalise_newlines(value).strip()
     if len(text) > max_chars:
         errors[name] = f"Keep this under {max_chars:,} characters (it has {len(text):,})."
     return text
@@ -77,9 +74,9 @@ def validate_assessment(
         not isinstance(density, int | float)
         or isinstance(density, bool)
         or not math.isfinite(density)
-        or not 0 <= density <= 100
+        or density not in DENSITY_PCT
     ):
-        errors["density_pct"] = "Enter the density as a percentage from 0 to 100."
+        errors["density_pct"] = f"Enter the density as a percentage {DENSITY_PCT.words()}."
     allowed = assessor_kinds_for(actor)
     if data.assessor_kind not in allowed:
         errors["assessor_kind"] = (

@@ -6,29 +6,27 @@ Only a practitioner has a catalogue. A pigment or lot of another practitioner's 
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import text as text_rule
+from smptrack.domain.limits import (
+    BRAND_MAX,
+    EARLIEST_EXPIRY,
+    LATEST_EXPIRY,
+    LOT_NUMBER_MAX,
+    MAX_ROW_ID,
+    PIGMENT_LINE_MAX,
+    SHADE_MAX,
+)
+from smptrack.domain.vocabulary import PIGMENT_BASES
 from smptrack.extensions import db
 from smptrack.models import Client, Pigment, PigmentLot, Placement, TreatmentSession
-from smptrack.models.vocabulary import PIGMENT_BASES
 from smptrack.services.access import Actor, refused, require_practitioner
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
-
-BRAND_MAX = 80
-LINE_MAX = 80
-SHADE_MAX = 80
-LOT_NUMBER_MAX = 60
-# Lots older than this are typing mistakes (a year 0026 for 2026), not real pigment.
-EARLIEST_EXPIRY = date(1990, 1, 1)
-LATEST_EXPIRY = date(2100, 12, 31)
-# Primary keys are 32-bit on PostgreSQL: a larger id in a URL or payload must be "not found",
-# not an out-of-range error from the database.
-MAX_ROW_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -58,12 +56,6 @@ class RecallRow:
     placement_id: int
 
 
-def has_control_characters(text: str, *, multiline: bool = False) -> bool:
-    """True when ``text`` holds a control character (newline, CR and tab allowed if multiline)."""
-    allowed = "\n\r\t" if multiline else ""
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
-
-
 def is_row_id(value: object) -> bool:
     """True for an int (not a bool) that a primary key column can hold."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID
@@ -85,13 +77,14 @@ def check_text(
     if not isinstance(value, str):
         fields[name] = f"{label} must be text."
         return ""
-    # Control characters are judged before trimming: str.strip() would quietly eat some.
-    if has_control_characters(value, multiline=multiline):
-        fields[name] = f"{label} contains control characters; remove them and try again."
+    # Judged before trimming: str.strip() would quietly eat some control characters.
+    problem = text_rule.problem(value, multiline=multiline)
+    if problem is not None:
+        fields[name] = problem
         return ""
     text = value.strip()
     if multiline:
-        text = text.replace("\r\n", "\n")
+        text = text_rule.normalise_newlines(text)
     if required and not text:
         fields[name] = f"Enter the {label.lower()}."
     elif len(text) > max_length:
@@ -131,7 +124,7 @@ def create_pigment(actor: Actor, data: PigmentInput, *, now: datetime) -> Pigmen
     brand = check_text(
         fields, "brand", data.brand, label="Brand", max_length=BRAND_MAX, required=True
     )
-    line = check_text(fields, "line", data.line, label="Line", max_length=LINE_MAX)
+    line = check_text(fields, "line", data.line, label="Line", max_length=PIGMENT_LINE_MAX)
     shade = check_text(
         fields, "shade", data.shade, label="Shade", max_length=SHADE_MAX, required=True
     )

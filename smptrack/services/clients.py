@@ -6,6 +6,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from smptrack.domain import text as text_rule
+from smptrack.domain.limits import DISPLAY_NAME_MAX, NOTES_MAX
 from smptrack.extensions import db
 from smptrack.models import Client
 from smptrack.services.access import Actor, require_practitioner, visible_clients
@@ -28,9 +30,12 @@ def create_client(
     """A new record in ``actor``'s practice. The email is optional until an invitation."""
     require_practitioner(actor)
     fields: dict[str, str] = {}
+    name_problem = text_rule.problem(display_name or "")
     display_name = (display_name or "").strip()
-    if not display_name or len(display_name) > 120:
-        fields["display_name"] = "Enter the client's name (at most 120 characters)."
+    if name_problem is not None:
+        fields["display_name"] = name_problem
+    elif not display_name or len(display_name) > DISPLAY_NAME_MAX:
+        fields["display_name"] = f"Enter the client's name (at most {DISPLAY_NAME_MAX} characters)."
     normalised = None
     if email and email.strip():
         try:
@@ -41,8 +46,12 @@ def create_client(
         check_time_zone(time_zone)
     except ValidationFailed as exc:
         fields.update(exc.fields)
-    if len(notes or "") > 5000:
-        fields["notes"] = "Keep notes under 5,000 characters."
+    notes_problem = text_rule.problem(notes or "", multiline=True)
+    notes = text_rule.normalise_newlines(notes or "")
+    if notes_problem is not None:
+        fields["notes"] = notes_problem
+    elif len(notes) > NOTES_MAX:
+        fields["notes"] = f"Keep notes under {NOTES_MAX:,} characters."
     if fields:
         raise ValidationFailed("Please correct the highlighted fields.", fields)
     client = Client(

@@ -14,15 +14,14 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 
 from smptrack.domain import uv
+from smptrack.domain.limits import DURATION_MINUTES, EARLIEST_DATE, SPF, UV_INDEX
+from smptrack.domain.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, Placement, SunExposure, TreatmentSession
-from smptrack.models.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS, ZONES
 from smptrack.services.access import Actor, refused, visible_clients
 from smptrack.services.errors import ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
 
-EARLIEST_DATE = date(1990, 1, 1)
-MAX_MINUTES = 24 * 60
 # A daily maximum with no start time is read as a window overlapping midday (0.7 x max rather
 # than 0.4 x max): the conservative reading, which errs towards an early check, never a late one.
 ASSUMED_START = time(12, 0)
@@ -71,10 +70,12 @@ def validate_exposure(client: Client, data: ExposureInput, *, now: datetime) -> 
         errors["exposed_on"] = "The date is in the future; log time outdoors once it has happened."
     elif data.exposed_on < EARLIEST_DATE:
         errors["exposed_on"] = f"Enter a date from {EARLIEST_DATE.year} onwards."
-    if not _is_int(data.duration_minutes) or not 1 <= data.duration_minutes <= MAX_MINUTES:
-        errors["duration_minutes"] = "Enter the minutes outdoors, from 1 to 1440 (a whole day)."
-    if not _is_number(data.uv_index) or not 0 <= data.uv_index <= 20:
-        errors["uv_index"] = "Enter a UV index from 0 to 20 (the forecast gives it)."
+    if not _is_int(data.duration_minutes) or data.duration_minutes not in DURATION_MINUTES:
+        errors["duration_minutes"] = (
+            f"Enter the minutes outdoors, {DURATION_MINUTES.words()} (a whole day)."
+        )
+    if not _is_number(data.uv_index) or data.uv_index not in UV_INDEX:
+        errors["uv_index"] = f"Enter a UV index {UV_INDEX.words()} (the forecast gives it)."
     if data.uv_index_kind not in UV_INDEX_KINDS:
         errors["uv_index_kind"] = (
             "Say whether the UV index is the period's average or the day's maximum."
@@ -84,8 +85,8 @@ def validate_exposure(client: Client, data: ExposureInput, *, now: datetime) -> 
     if data.hat not in HATS:
         errors["hat"] = "Choose no hat, a cap or a wide brim."
     spf = data.sunscreen_spf
-    if spf is not None and (not _is_int(spf) or not 1 <= spf <= 100):
-        errors["sunscreen_spf"] = "Enter an SPF from 1 to 100, or leave it empty if none was used."
+    if spf is not None and (not _is_int(spf) or spf not in SPF):
+        errors["sunscreen_spf"] = f"Enter an SPF {SPF.words()}, or leave it empty if none was used."
     if data.sunscreen_applied_at is not None:
         if not isinstance(data.sunscreen_applied_at, time):
             errors["sunscreen_applied_at"] = "Enter the time as HH:MM."

@@ -18,6 +18,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain.vocabulary import ZONES
 from smptrack.extensions import db
 from smptrack.models import (
     AuditEvent,
@@ -28,7 +29,6 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.models.vocabulary import ZONES
 from smptrack.services import exposure
 from smptrack.services.pagination import Page
 

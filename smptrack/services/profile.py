@@ -11,9 +11,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from smptrack.domain import uv
-from smptrack.extensions import db
-from smptrack.models import Client
-from smptrack.models.vocabulary import (
+from smptrack.domain.limits import FITZPATRICK, PERCENT, SPF
+from smptrack.domain.vocabulary import (
     GOALS,
     HAIR_LENGTHS,
     HATS,
@@ -22,11 +21,13 @@ from smptrack.models.vocabulary import (
     SEBUM,
     SWIMMING,
 )
+from smptrack.extensions import db
+from smptrack.models import Client
 from smptrack.services.access import Actor, may_manage_practice, refused
 from smptrack.services.accounts import check_time_zone
 from smptrack.services.errors import ValidationFailed
 
-FITZPATRICK_TYPES = (1, 2, 3, 4, 5, 6)
+FITZPATRICK_TYPES = tuple(range(FITZPATRICK.low, FITZPATRICK.high + 1))
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,11 @@ def validate_profile(data: ProfileInput) -> ProfileInput:
         errors["fitzpatrick"] = "Choose a skin type from I to VI."
     for name in ("usual_hat_pct", "usual_sunscreen_pct"):
         value = getattr(data, name)
-        if not _is_int(value) or not 0 <= value <= 100:
-            errors[name] = "Enter a percentage from 0 to 100."
+        if not _is_int(value) or value not in PERCENT:
+            errors[name] = f"Enter a percentage {PERCENT.words()}."
     spf = data.usual_sunscreen_spf
-    if spf is not None and (not _is_int(spf) or not 1 <= spf <= 100):
-        errors["usual_sunscreen_spf"] = "Enter an SPF from 1 to 100, or leave it empty."
+    if spf is not None and (not _is_int(spf) or spf not in SPF):
+        errors["usual_sunscreen_spf"] = f"Enter an SPF {SPF.words()}, or leave it empty."
     elif spf is None and _is_int(data.usual_sunscreen_pct) and data.usual_sunscreen_pct > 0:
         errors["usual_sunscreen_spf"] = (
             "Give the SPF of the usual sunscreen, or set the time with sunscreen to 0 %."

@@ -25,6 +25,9 @@ import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from smptrack.domain import protocol
+from smptrack.domain import text as text_rule
+from smptrack.domain.limits import NOTES_MAX
+from smptrack.domain.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
 from smptrack.extensions import db
 from smptrack.models import (
     Client,
@@ -34,7 +37,6 @@ from smptrack.models import (
     SchedulerHeartbeat,
     TreatmentSession,
 )
-from smptrack.models.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
 from smptrack.services.access import Actor, require_practice_of, require_practitioner
 from smptrack.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from smptrack.services.pagination import Page
@@ -509,8 +511,12 @@ def update_practice_settings(
     except (TypeError, ValueError):
         fields["waking_hours_end"] = "Waking hours must end after they start (0 to 24)."
         hours = None
-    if len(data.aftercare_instructions or "") > 5000:
-        fields["aftercare_instructions"] = "At most 5,000 characters."
+    instructions = text_rule.normalise_newlines(data.aftercare_instructions or "")
+    problem = text_rule.problem(instructions, multiline=True)
+    if problem is not None:
+        fields["aftercare_instructions"] = problem
+    elif len(instructions) > NOTES_MAX:
+        fields["aftercare_instructions"] = f"At most {NOTES_MAX:,} characters."
     if fields:
         raise ValidationFailed("Check the highlighted fields.", fields)
     assert hours is not None
@@ -521,7 +527,7 @@ def update_practice_settings(
     row.waking_hours_start = hours.start
     row.waking_hours_end = hours.end
     row.reminder_offsets = {k: list(v) if isinstance(v, tuple) else v for k, v in offsets.items()}
-    row.aftercare_instructions = (data.aftercare_instructions or "").strip()
+    row.aftercare_instructions = instructions.strip()
     db.session.flush()
     clients = db.session.scalars(sa.select(Client).where(Client.practitioner_id == actor.id))
     count = 0

@@ -16,25 +16,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain.limits import (
+    DEPTH_NOTE_MAX,
+    DILUTION_RATIO_MAX,
+    DOT_SIZE_MAX,
+    DURATION_MINUTES,
+    EARLIEST_DATE,
+    MACHINE_SETTINGS_MAX,
+    MAX_PLACEMENTS,
+    NEEDLE_MAX,
+    NOTES_MAX,
+    PIGMENT_FREE_TEXT_MAX,
+)
+from smptrack.domain.vocabulary import DEPTHS, DILUTIONS, SESSION_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, PigmentLot, Placement, TreatmentSession, User
-from smptrack.models.vocabulary import DEPTHS, DILUTIONS, SESSION_KINDS, ZONES
 from smptrack.services import access
 from smptrack.services.access import Actor
 from smptrack.services.catalogue import check_text, is_row_id, own_lots
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
-
-NEEDLE_MAX = 80
-MACHINE_SETTINGS_MAX = 200
-NOTES_MAX = 5000
-PIGMENT_FREE_TEXT_MAX = 200
-DILUTION_RATIO_MAX = 40
-DOT_SIZE_MAX = 40
-DEPTH_NOTE_MAX = 500
-MAX_PLACEMENTS = 20
-MAX_DURATION_MINUTES = 1440
-# SMP as a technique is younger than this; an older date is a typing mistake.
-EARLIEST_SESSION = date(1990, 1, 1)
 
 
 class ExpiredLotNotConfirmed(ValidationFailed):
@@ -148,8 +148,8 @@ def _check(actor: Actor, client: Client, data: SessionInput, *, now: datetime) -
         fields["performed_on"] = "Enter the date of the session."
     elif performed_on > today:
         fields["performed_on"] = "The session date cannot be in the future."
-    elif performed_on < EARLIEST_SESSION:
-        fields["performed_on"] = f"Enter a date from {EARLIEST_SESSION.year} onwards."
+    elif performed_on < EARLIEST_DATE:
+        fields["performed_on"] = f"Enter a date from {EARLIEST_DATE.year} onwards."
     if data.kind not in SESSION_KINDS:
         fields["kind"] = "Choose the kind of session."
     needle = check_text(fields, "needle", data.needle, label="Needle", max_length=NEEDLE_MAX)
@@ -161,11 +161,9 @@ def _check(actor: Actor, client: Client, data: SessionInput, *, now: datetime) -
         max_length=MACHINE_SETTINGS_MAX,
     )
     duration = data.duration_minutes
-    if duration is not None and (
-        not _is_int(duration) or not 1 <= duration <= MAX_DURATION_MINUTES
-    ):
+    if duration is not None and (not _is_int(duration) or duration not in DURATION_MINUTES):
         fields["duration_minutes"] = (
-            f"Enter the duration in whole minutes, from 1 to {MAX_DURATION_MINUTES:,}."
+            f"Enter the duration in whole minutes, {DURATION_MINUTES.words()}."
         )
     notes = check_text(
         fields, "notes", data.notes, label="Notes", max_length=NOTES_MAX, multiline=True

@@ -6,11 +6,9 @@ practitioner names each placement's pigment by a lot of their catalogue, a clien
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    Form,
     IntegerField,
     SelectField,
     StringField,
@@ -18,16 +16,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import FieldList, FormField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
-from smptrack.formdata import NoControlCharacters
-from smptrack.forms import choice_list
-from smptrack.models.vocabulary import SESSION_KINDS, ZONE_LABELS, ZONES
-from smptrack.services import treatments as service
+from smptrack.domain import limits
+from smptrack.domain.vocabulary import SESSION_KINDS, ZONE_LABELS, ZONES
+from smptrack.forms import BaseForm, RowForm, choice_list, in_range
 
 # Rows shown on a new session; an edit shows at least as many as the session has.
 BLANK_ROWS = 6
-MAX_ROWS = service.MAX_PLACEMENTS
+MAX_ROWS = limits.MAX_PLACEMENTS
 
 KIND_LABELS = {
     "initial": "Initial session",
@@ -44,19 +41,14 @@ def _text(label: str, max_length: int, description: str = "", multiline: bool = 
     field_class = TextAreaField if multiline else StringField
     return field_class(
         label,
-        # strip_whitespace=False: a value of only control characters (str.strip() counts
-        # \x0b, \x1c... as space) must reach NoControlCharacters, not pass as "empty".
-        validators=[
-            Optional(strip_whitespace=False),
-            Length(max=max_length),
-            NoControlCharacters(multiline),
-        ],
+        # The text rule comes first (BaseForm and RowForm add it to every text field).
+        validators=[Optional(strip_whitespace=False), Length(max=max_length)],
         description=description,
     )
 
 
-class _PlacementFields(Form):
-    """One placement; a plain ``Form`` because the session form carries the CSRF token."""
+class _PlacementFields(RowForm):
+    """One placement; a ``RowForm`` because the session form carries the CSRF token."""
 
     zone = SelectField(
         "Zone",
@@ -71,17 +63,17 @@ class _PlacementFields(Form):
         default="standard",
     )
     dilution_ratio = _text(
-        "Ratio as written", service.DILUTION_RATIO_MAX, "For example 1:3 pigment to water."
+        "Ratio as written", limits.DILUTION_RATIO_MAX, "For example 1:3 pigment to water."
     )
-    needle = _text("Needle", service.NEEDLE_MAX, "If different from the session's needle.")
-    dot_size = _text("Dot size", service.DOT_SIZE_MAX)
+    needle = _text("Needle", limits.NEEDLE_MAX, "If different from the session's needle.")
+    dot_size = _text("Dot size", limits.DOT_SIZE_MAX)
     density_worked_pct = IntegerField(
         "Density worked (%)",
-        validators=[Optional(), NumberRange(min=0, max=100)],
+        validators=[Optional(), in_range(limits.PERCENT)],
         description="How much of the zone's final density this pass built, 0 to 100.",
     )
     depth = SelectField("Depth", choices=choice_list(DEPTH_LABELS.items()), default="correct")
-    depth_note = _text("Depth note", service.DEPTH_NOTE_MAX, multiline=True)
+    depth_note = _text("Depth note", limits.DEPTH_NOTE_MAX, multiline=True)
     scar_tissue = BooleanField("Worked over scar tissue")
 
     # Fields whose content makes a row "used"; dilution and depth always carry a default.
@@ -107,14 +99,14 @@ class PractitionerPlacementForm(_PlacementFields):
 class ClientPlacementForm(_PlacementFields):
     pigment_free_text = _text(
         "Pigment",
-        service.PIGMENT_FREE_TEXT_MAX,
+        limits.PIGMENT_FREE_TEXT_MAX,
         "Brand and shade as your practitioner named it; write “unknown” if you do not know.",
     )
 
     USED_WHEN_FILLED = (*_PlacementFields.USED_WHEN_FILLED, "pigment_free_text")
 
 
-class _SessionFields(FlaskForm):
+class _SessionFields(BaseForm):
     performed_on = DateField(
         "Date of the session",
         validators=[InputRequired(message="Enter the date of the session.")],
@@ -124,13 +116,16 @@ class _SessionFields(FlaskForm):
         # No default: a post without a kind is refused rather than taken as an initial session.
         choices=choice_list((k, KIND_LABELS[k]) for k in SESSION_KINDS),
     )
-    needle = _text("Needle", service.NEEDLE_MAX, "Cartridge or needle configuration.")
-    machine_settings = _text("Machine settings", service.MACHINE_SETTINGS_MAX)
+    needle = _text("Needle", limits.NEEDLE_MAX, "Cartridge or needle configuration.")
+    machine_settings = _text("Machine settings", limits.MACHINE_SETTINGS_MAX)
     duration_minutes = IntegerField(
         "Duration (minutes)",
-        validators=[Optional(), NumberRange(min=1, max=service.MAX_DURATION_MINUTES)],
+        validators=[
+            Optional(),
+            in_range(limits.DURATION_MINUTES),
+        ],
     )
-    notes = _text("Notes", service.NOTES_MAX, multiline=True)
+    notes = _text("Notes", limits.NOTES_MAX, multiline=True)
     confirm_expired_lot = BooleanField(
         "I confirm using an expired lot",
         description="Recorded on the session, so a later review sees it was deliberate.",
@@ -150,5 +145,5 @@ class ClientSessionForm(_SessionFields):
     )
 
 
-class DeleteSessionForm(FlaskForm):
+class DeleteSessionForm(BaseForm):
     submit = SubmitField("Delete this session")
