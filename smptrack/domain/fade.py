@@ -54,29 +54,29 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
 from statistics import fmean
-from typing import Literal, get_args
 
-from smptrack.domain import uv
+from smptrack.domain import uv, vocabulary
 from smptrack.domain.constants import constant
 
 # 1.1: a touch-up keeps the sessions multiplier of the course that built the zone, and a rating
 # on a session's day belongs to the course that session ends (FADE-MODEL §4, §6).
 MODEL_VERSION = "smptrack-fade-1.1 (FADE-MODEL.md)"
 
-SessionKind = Literal["initial", "build_up", "touch_up", "correction", "scar"]
-Depth = Literal["shallow", "correct", "too_deep"]
-Dilution = Literal["standard", "light"]
-PigmentBase = Literal["carbon", "iron_oxide", "mixed"]
-Sebum = Literal["normal", "oily", "dry"]
-Assessor = Literal["practitioner_in_person", "practitioner_photo", "client_self"]
+# The vocabularies of the model's inputs, from the one place they are written.
+SessionKind = vocabulary.SessionKind
+Depth = vocabulary.Depth
+Dilution = vocabulary.Dilution
+PigmentBase = vocabulary.PigmentBase
+Sebum = vocabulary.Sebum
+Assessor = vocabulary.AssessorKind
 
-SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
-DEPTHS: tuple[str, ...] = get_args(Depth)
-DILUTIONS: tuple[str, ...] = get_args(Dilution)
-PIGMENT_BASES: tuple[str, ...] = get_args(PigmentBase)
-SEBUM_TYPES: tuple[str, ...] = get_args(Sebum)
-ASSESSORS: tuple[str, ...] = get_args(Assessor)
-PRACTITIONER_ASSESSORS = ("practitioner_in_person", "practitioner_photo")
+SESSION_KINDS = vocabulary.SESSION_KINDS
+DEPTHS = vocabulary.DEPTHS
+DILUTIONS = vocabulary.DILUTIONS
+PIGMENT_BASES = vocabulary.PIGMENT_BASES
+SEBUM_TYPES = vocabulary.SEBUM
+ASSESSORS = vocabulary.ASSESSOR_KINDS
+PRACTITIONER_ASSESSORS = vocabulary.PRACTITIONER_ASSESSOR_KINDS
 
 DEFAULT_THRESHOLD_DENSITY: float = constant("touch_up_threshold_density")
 
