@@ -43,6 +43,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)
     register_templates(app)
     register_commands(app)
+    register_log_filters(app)
+    register_denial_audit(app)
     return app
 
 
@@ -130,6 +132,9 @@ def _sqlite_pragmas(app: Flask):
         # WAL lets the scheduler write while web requests read.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        # Deleted rows are overwritten with zeros, not just unlinked, so an erased client's
+        # name and email do not linger in free pages of the file (or in the WAL's copies).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     return set_pragmas
@@ -213,6 +218,20 @@ def register_templates(app: Flask) -> None:
     from smptrack.templating import register_template_helpers
 
     register_template_helpers(app)
+
+
+def register_log_filters(app: Flask) -> None:
+    """Blank reset and invitation tokens in the access logs (Werkzeug's and gunicorn's)."""
+    from smptrack import logfilter
+
+    logfilter.install()
+
+
+def register_denial_audit(app: Flask) -> None:
+    """Write the audit lines of refused accesses once each response has been sent."""
+    from smptrack import denials
+
+    denials.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
