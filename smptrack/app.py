@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
     )
     register_config(app, test_config)
+    register_proxy(app)
     register_secret_key(app)
     register_database(app)
     register_extensions(app)
@@ -81,6 +82,17 @@ def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = bool(
         app.config["SESSION_COOKIE_SECURE"] or app.config.get("REMEMBER_COOKIE_SECURE")
     )
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme from
+    the X-Forwarded-For / -Proto headers they set (the throttle and the audit log key on it).
+    With 0, the default, those headers are ignored: anyone can write them."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def normalise_database_url(url: str) -> str:

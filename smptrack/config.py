@@ -57,3 +57,23 @@ class Defaults:
 
     PAGE_SIZE = 25
     DEFAULT_TIME_ZONE = "Europe/London"
+
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For / -Proto in front of the app.
+    # 0 trusts no such header (a client could forge its address and dodge the throttle).
+    TRUSTED_PROXIES = 0
+
+    # Throttling (smptrack.services.throttle), counted in the database across every process.
+    # Within one window, LIMIT attempts per key; the next is refused with 429 and locks the key
+    # for LOCKOUT seconds, doubled per lockout in a row up to MAX_LOCKOUT. Logins count failures
+    # only; sign-up and reset count every request. A limit of 0 turns that rule off.
+    THROTTLE_WINDOW_SECONDS = 15 * 60
+    THROTTLE_LOCKOUT_SECONDS = 60
+    THROTTLE_MAX_LOCKOUT_SECONDS = 15 * 60
+    THROTTLE_LOGIN_ACCOUNT_LIMIT = 5  # failed logins per account (the typed email)
+    THROTTLE_LOGIN_ADDRESS_LIMIT = 20  # failed logins per client address
+    THROTTLE_SIGNUP_ADDRESS_LIMIT = 10  # sign-ups per client address
+    THROTTLE_RESET_ADDRESS_LIMIT = 10  # reset requests per client address
+    THROTTLE_RESET_EMAIL_LIMIT = 3  # reset requests per target email
+
+    # A login session not seen for this long is over (its cookies stop working).
+    LOGIN_SESSION_IDLE_DAYS = 30

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -41,7 +41,13 @@ def register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return json_error(exc.status, exc.code, exc.message, exc.fields)
         template = "errors/404.html" if exc.status == 404 else "errors/error.html"
-        return render_template(template, message=exc.message, status=exc.status), exc.status
+        response = make_response(
+            render_template(template, message=exc.message, status=exc.status), exc.status
+        )
+        retry_after = getattr(exc, "retry_after", None)  # a throttle's 429 (services.throttle)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -191,8 +191,19 @@ def personas(app: Flask) -> Personas:
 
 
 def log_in(test_client: FlaskClient, user: User | None) -> FlaskClient:
-    """Put ``user`` in the session as Flask-Login does after a real login (tested separately)."""
+    """Put ``user`` in the session as Flask-Login does after a real login (tested separately):
+    a committed ``LoginSession`` row, and its key in the session cookie."""
     if user is not None:
+        from smptrack.services.accounts import open_login_session
+
+        open_login_session(
+            user,
+            user_agent="pytest test client",
+            remote_addr="127.0.0.1",
+            remembered=False,
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
         with test_client.session_transaction() as sess:
             sess["_user_id"] = user.get_id()
             sess["_fresh"] = True

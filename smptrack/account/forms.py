@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from smptrack.domain import limits
 from smptrack.forms import BaseForm, TimeZoneField
@@ -17,3 +17,23 @@ class SettingsForm(BaseForm):
 
 class RevokeTokenForm(BaseForm):
     submit = SubmitField("Revoke")
+
+
+class ChangePasswordForm(BaseForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=limits.PASSWORD_MIN, max=limits.PASSWORD_MAX)],
+        description="At least 10 characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
+    )
+    submit = SubmitField("Change password")
+
+
+class EndOtherSessionsForm(BaseForm):
+    submit = SubmitField("End all other sessions")

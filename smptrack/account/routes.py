@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_remembered, login_required, login_user
 
 from smptrack import charts
 from smptrack.account import bp
-from smptrack.account.forms import RevokeTokenForm, SettingsForm
+from smptrack.account.forms import (
+    ChangePasswordForm,
+    EndOtherSessionsForm,
+    RevokeTokenForm,
+    SettingsForm,
+)
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, session_links
-from smptrack.services import access, accounts, audit, projections
+from smptrack.outgoing import external_url
+from smptrack.services import access, accounts, audit, projections, throttle
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import paginate
@@ -65,12 +73,91 @@ def settings():
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for("account.settings"))
-    return render_template(
+    return _settings_page(form=form, status=422 if form.errors else 200)
+
+
+def _settings_page(*, form=None, password_form=None, status: int = 200):
+    now = utc_now()
+    idle = timedelta(days=int(current_app.config["LOGIN_SESSION_IDLE_DAYS"]))
+    page = render_template(
         "account/settings.html",
-        form=form,
+        form=form or SettingsForm(obj=current_user),
         tokens=accounts.tokens_of(current_user),
         revoke_form=RevokeTokenForm(),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        login_sessions=accounts.live_login_sessions(current_user, now, idle),
+        current_key_hash=accounts.login_session_key_hash(current_user),
+        end_sessions_form=EndOtherSessionsForm(formdata=None),
     )
+    return page, status
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    """Change one's own password: every other session and API token ends, and the owner is
+    mailed. Wrong current passwords count as failed logins of the account (throttled)."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _settings_page(password_form=form, status=422)
+    now, address = utc_now(), remote_addr()
+    rules = throttle.rules_from_config(current_app.config)
+    try:
+        throttle.begin_login(rules, email=current_user.email, address=address, now=now)
+    except throttle.Throttled as exc:
+        db.session.commit()  # the lockout this attempt began
+        flash(exc.message, "error")
+        page, _ = _settings_page(password_form=form)
+        return page, 429, {"Retry-After": str(exc.retry_after)}
+    db.session.commit()  # the attempt stays counted if the current password is wrong
+    try:
+        accounts.change_password(
+            current_user,
+            current_password=form.current_password.data,
+            new_password=form.password.data,
+            now=now,
+            reset_url=external_url("auth.reset_request"),
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        for name, message in exc.fields.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*list(field.errors), message]
+        return _settings_page(password_form=form, status=422)
+    throttle.login_succeeded(rules, email=current_user.email, address=address, now=now)
+    db.session.commit()
+    # The session cookie names the old password's fingerprint: issue it afresh for this
+    # session (its row stays live), or this browser would be logged out too.
+    login_user(current_user._get_current_object(), remember=login_remembered())
+    flash(
+        "Your password is changed. Every other session and every API token of yours has ended.",
+        "success",
+    )
+    return redirect(url_for("account.settings"))
+
+
+@bp.route("/account/sessions/end-others", methods=["GET", "POST"])
+@login_required
+def end_other_sessions():
+    """A confirmation page, then the end of every other login session of the account."""
+    form = EndOtherSessionsForm()
+    if form.validate_on_submit():
+        ended = accounts.end_other_login_sessions(current_user, utc_now())
+        db.session.commit()
+        flash(
+            f"Ended {ended} other session{'' if ended == 1 else 's'}. "
+            "Only this browser is still logged in.",
+            "success",
+        )
+        return redirect(url_for("account.settings"))
+    idle = timedelta(days=int(current_app.config["LOGIN_SESSION_IDLE_DAYS"]))
+    others = [
+        row
+        for row in accounts.live_login_sessions(current_user, utc_now(), idle)
+        if row.key_hash != accounts.login_session_key_hash(current_user)
+    ]
+    return render_template("account/end_sessions.html", form=form, others=others)
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -22,6 +22,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such object, or it is not yours to see.",
     409: "Conflicts with an existing record.",
     422: "A field is missing or invalid; `fields` names each one.",
+    429: "Too many failed attempts; try again after the `Retry-After` header's seconds.",
 }
 
 

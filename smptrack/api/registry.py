@@ -333,4 +333,7 @@ def service_error(exc: ServiceError) -> Response:
     response = json_error(exc.status, exc.code, exc.message, exc.fields)
     if exc.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="smptrack"'
+    retry_after = getattr(exc, "retry_after", None)  # a throttle's 429 (services.throttle)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
     return response

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-import hmac
+import logging
+from datetime import datetime, timedelta
 
-from flask import request, url_for
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, request, url_for
 from flask_login import LoginManager
 
 from smptrack.extensions import db
-from smptrack.models import User
+from smptrack.models import LoginSession, User
+from smptrack.services import accounts
+from smptrack.web import utc_now
+
+log = logging.getLogger(__name__)
+
+
+def _record_last_seen(login_session: LoginSession, now: datetime) -> None:
+    """Write ``last_seen_at`` (at most hourly) in a short transaction of its own.
+
+    The user is loaded before the view runs, inside a request that may only read (and so never
+    commits) or may fail (and roll back); the request's own transaction is the wrong place.
+    A busy database is no reason to refuse the page: the next request tries again.
+    """
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(LoginSession)
+                .where(LoginSession.id == login_session.id)
+                .values(last_seen_at=now)
+            )
+    except sa.exc.OperationalError as exc:
+        log.warning("could not record a login session's last use: %s", exc)
+        return
+    so.attributes.set_committed_value(login_session, "last_seen_at", now)
 
 
 def configure_login(manager: LoginManager) -> None:
@@ -21,13 +48,16 @@ def configure_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(session_id: str) -> User | None:
-        user_id, _, fingerprint = (session_id or "").partition(":")
-        try:
-            user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
+        """The user of a live login session (``services.accounts.user_for_login_session``),
+        from the session cookie or the remember-me cookie alike."""
+        now = utc_now()
+        idle = timedelta(days=int(current_app.config["LOGIN_SESSION_IDLE_DAYS"]))
+        found = accounts.user_for_login_session(session_id, now, idle)
+        if found is None:
             return None
-        if user is None or not hmac.compare_digest(fingerprint, user.password_fingerprint):
-            return None  # the password changed since this session began
+        user, login_session = found
+        if accounts.touch_due(login_session, now):
+            _record_last_seen(login_session, now)
         return user
 
     @manager.unauthorized_handler

@@ -5,6 +5,8 @@ from datetime import timedelta
 from flask import (
     current_app,
     flash,
+    g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -25,9 +27,9 @@ from smptrack.auth.forms import (
 )
 from smptrack.extensions import db
 from smptrack.outgoing import external_url
-from smptrack.services import account_mail, accounts
+from smptrack.services import account_mail, accounts, throttle
 from smptrack.services.errors import NotFound, ServiceError
-from smptrack.web import safe_next, secret_key, utc_now
+from smptrack.web import remote_addr, safe_next, secret_key, utc_now
 
 
 def _home() -> str:
@@ -46,6 +48,37 @@ def _apply_errors(form, exc: ServiceError) -> None:
         flash(exc.message, "error")
 
 
+def _rules() -> throttle.Rules:
+    return throttle.rules_from_config(current_app.config)
+
+
+def _throttled(exc: throttle.Throttled, template: str, **context):
+    """The form again, with the throttle's message, as 429 with ``Retry-After``."""
+    flash(exc.message, "error")
+    response = make_response(render_template(template, **context), 429)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _open_login_session(user, *, remember: bool) -> None:
+    """Before the commit: the ``LoginSession`` row whose key the cookies will carry."""
+    accounts.open_login_session(
+        user,
+        user_agent=request.user_agent.string,
+        remote_addr=remote_addr(),
+        remembered=remember,
+        now=utc_now(),
+    )
+
+
+def _log_in(user, *, remember: bool) -> None:
+    """After the commit: log ``user`` in on a fresh session (nothing carried over from before
+    the login, so no fixation) with a new CSRF token."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cache
+    login_user(user, remember=remember)
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     if current_user.is_authenticated:
@@ -56,6 +89,12 @@ def signup():
         if request.args.get("role") in ("client", "practitioner"):
             form.role.data = request.args["role"]
     if form.validate_on_submit():
+        try:
+            throttle.count_signup(_rules(), address=remote_addr(), now=utc_now())
+        except throttle.Throttled as exc:
+            db.session.commit()  # the lockout this attempt began
+            return _throttled(exc, "auth/signup.html", form=form)
+        db.session.commit()  # counted, whatever becomes of the sign-up
         try:
             user = accounts.sign_up(
                 email=form.email.data,
@@ -69,8 +108,9 @@ def signup():
             db.session.rollback()
             _apply_errors(form, exc)
         else:
+            _open_login_session(user, remember=False)
             db.session.commit()
-            login_user(user)
+            _log_in(user, remember=False)
             flash("Welcome to smptrack. Your account is ready.", "success")
             return redirect(_home())
     return render_template("auth/signup.html", form=form), 200 if not form.errors else 422
@@ -82,14 +122,26 @@ def login():
         return redirect(_home())
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data, utc_now())
+        now, rules, address = utc_now(), _rules(), remote_addr()
+        try:
+            throttle.begin_login(rules, email=form.email.data, address=address, now=now)
+        except throttle.Throttled as exc:
+            db.session.commit()  # the lockout this attempt began
+            return _throttled(exc, "auth/login.html", form=form)
+        # Committed before the password is checked: a failure stays counted, and a burst of
+        # parallel guesses cannot all pass the throttle before any of them is counted.
+        db.session.commit()
+        user = accounts.authenticate(form.email.data, form.password.data, now)
         if user is None:
             db.session.rollback()
             # The same words whether the email is unknown or the password wrong.
             flash("That email and password do not match an account.", "error")
             return render_template("auth/login.html", form=form), 401
+        remember = bool(form.remember.data)
+        throttle.login_succeeded(rules, email=form.email.data, address=address, now=now)
+        _open_login_session(user, remember=remember)
         db.session.commit()
-        login_user(user, remember=bool(form.remember.data))
+        _log_in(user, remember=remember)
         return redirect(safe_next(request.args.get("next"), _home()))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 422
 
@@ -99,6 +151,9 @@ def login():
 def logout():
     form = LogoutForm()
     if form.validate_on_submit():
+        # Revoked, not just forgotten by this browser: a copy of its cookies is worthless too.
+        accounts.end_login_session(current_user, utc_now())
+        db.session.commit()
         logout_user()
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
@@ -108,6 +163,14 @@ def logout():
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
+        try:
+            throttle.count_reset_request(
+                _rules(), email=form.email.data, address=remote_addr(), now=utc_now()
+            )
+        except throttle.Throttled as exc:
+            db.session.commit()  # the lockout this attempt began
+            return _throttled(exc, "auth/reset_request.html", form=form)
+        db.session.commit()
         user = accounts.find_user_by_email(form.email.data)
         if user is not None and user.active:
             _queue_reset_mail(user)
@@ -182,7 +245,14 @@ def reset_password():
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(user, form.password.data)
+            accounts.reset_password(
+                user,
+                form.password.data,
+                now=utc_now(),
+                reset_url=external_url("auth.reset_request"),
+            )
+            # Whoever holds the mailed link owns the mailbox: lift a stranger's lockout.
+            throttle.password_was_reset(_rules(), email=user.email)
         except ServiceError as exc:
             db.session.rollback()
             _apply_errors(form, exc)
@@ -242,9 +312,10 @@ def accept_invite():
             db.session.rollback()
             _apply_errors(form, exc)
         else:
+            _open_login_session(user, remember=False)
             db.session.commit()
             session.pop(INVITE_TOKEN_KEY, None)
-            login_user(user)
+            _log_in(user, remember=False)
             flash("Your login is ready and linked to your record.", "success")
             return redirect(url_for("account.me"))
     page = render_template("auth/accept_invite.html", form=form, invitation=invitation)

@@ -1,7 +1,7 @@
 """SQLAlchemy models: the nouns of DESIGN.md. No business rules here."""
 
 from smptrack.models.account_mail import AccountMail
-from smptrack.models.accounts import ApiToken, Invitation, User
+from smptrack.models.accounts import ApiToken, Invitation, LoginSession, User
 from smptrack.models.assessments import FadeAssessment
 from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
@@ -9,6 +9,7 @@ from smptrack.models.exposure import SunExposure
 from smptrack.models.pigments import Pigment, PigmentLot
 from smptrack.models.practice import PracticeSettings
 from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHeartbeat
+from smptrack.models.throttle import ThrottleCounter
 from smptrack.models.treatments import Placement, TreatmentSession
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Client",
     "FadeAssessment",
     "Invitation",
+    "LoginSession",
     "Pigment",
     "PigmentLot",
     "Placement",
@@ -26,6 +28,7 @@ __all__ = [
     "ReminderPreference",
     "SchedulerHeartbeat",
     "SunExposure",
+    "ThrottleCounter",
     "TreatmentSession",
     "User",
 ]

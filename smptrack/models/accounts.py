@@ -40,14 +40,30 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    login_sessions: so.WriteOnlyMapped[LoginSession] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Not a column: the key of the login session this object was loaded through (or is being
+    # logged in with), set by ``services.accounts``. ``get_id`` puts it into Flask-Login's
+    # session and remember-me cookies.
+    login_session_key = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot log in
         return self.active
 
     def get_id(self) -> str:
-        """The session's user id, bound to the current password: changing or resetting the
-        password ends every other session and "remember me" cookie."""
-        return f"{self.id}:{self.password_fingerprint}"
+        """What Flask-Login stores in the session and remember-me cookies:
+        ``"<user id>:<password fingerprint>:<login session key>"``.
+
+        The cookie is only as good as its ``LoginSession`` row (logout and "end other sessions"
+        revoke it) and the password it began with (a change ends it even if a code path forgot
+        to revoke the rows).
+        """
+        if not self.login_session_key:
+            raise RuntimeError("open a login session (services.accounts) before logging in")
+        return f"{self.id}:{self.password_fingerprint}:{self.login_session_key}"
 
     @property
     def password_fingerprint(self) -> str:
@@ -88,6 +104,30 @@ class ApiToken(db.Model):
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     user: so.Mapped[User] = so.relationship(back_populates="tokens")
+
+
+class LoginSession(db.Model):
+    """One logged-in browser, from login until logout, revocation or idleness.
+
+    The browser's cookies carry a random key; only its SHA-256 is stored. ``last_seen_at`` is
+    written at most once an hour, so reading a page does not write to the database.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    user_agent: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    remote_addr: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    remembered: so.Mapped[bool] = so.mapped_column(default=False)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    user: so.Mapped[User] = so.relationship(back_populates="login_sessions")
 
 
 class Invitation(db.Model):

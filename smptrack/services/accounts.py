@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -21,7 +21,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from smptrack.domain import text as text_rule
 from smptrack.domain.limits import DISPLAY_NAME_MAX
 from smptrack.extensions import db
-from smptrack.models import ApiToken, Client, Invitation, User
+from smptrack.models import ApiToken, Client, Invitation, LoginSession, User
+from smptrack.services import account_mail
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
 PASSWORD_MIN_LENGTH = 10
@@ -163,9 +164,203 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
+    """The bare change of the hash. Pages use ``change_password`` or ``reset_password``, which
+    also end the other sessions and tokens and tell the owner."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
     db.session.flush()
+
+
+def change_password(
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+    now: datetime,
+    reset_url: str | None = None,
+) -> int:
+    """A logged-in person's own change: check the current password, set the new one, end every
+    other login session and API token, and queue the "your password was changed" mail.
+
+    Raises ``ValidationFailed`` (field ``current_password`` or ``password``). The caller's own
+    session (``user.login_session_key``) stays open. Returns how many sessions and tokens
+    ended.
+    """
+    if not check_password_hash(user.password_hash, current_password or ""):
+        message = "That is not your current password."
+        raise ValidationFailed(message, {"current_password": message})
+    set_password(user, new_password)
+    ended = end_other_login_sessions(user, now) + revoke_api_tokens(user, now)
+    _queue_password_notice(user, now, how="changed", reset_url=reset_url)
+    return ended
+
+
+def reset_password(
+    user: User, new_password: str, *, now: datetime, reset_url: str | None = None
+) -> int:
+    """A new password through a reset link: set it, end every login session (the resetter is
+    not logged in) and API token, and queue the notice. Raises ``ValidationFailed``."""
+    set_password(user, new_password)
+    ended = end_all_login_sessions(user, now) + revoke_api_tokens(user, now)
+    _queue_password_notice(user, now, how="reset", reset_url=reset_url)
+    return ended
+
+
+def _queue_password_notice(user: User, now: datetime, *, how: str, reset_url: str | None) -> None:
+    try:
+        zone = ZoneInfo(user.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    account_mail.enqueue(
+        to=user.email,
+        subject="Your smptrack password was changed",
+        template="password_changed",
+        context={
+            "name": user.display_name,
+            "how": how,
+            "when": f"{local.strftime('%d %b %Y, %H:%M')} {local.tzname()}",
+            "reset_url": reset_url,
+        },
+        now=now,
+    )
+
+
+# --- login sessions -----------------------------------------------------------------------
+
+# last_seen_at is written at most this often, so reading pages does not write to the database.
+LOGIN_SESSION_TOUCH_EVERY = timedelta(hours=1)
+USER_AGENT_MAX_LENGTH = 200
+
+
+def _printable(text: str | None, limit: int) -> str:
+    return "".join(ch for ch in (text or "") if ch.isprintable())[:limit]
+
+
+def open_login_session(
+    user: User,
+    *,
+    user_agent: str | None,
+    remote_addr: str | None,
+    remembered: bool,
+    now: datetime,
+) -> LoginSession:
+    """Start a login session for ``user`` and set ``user.login_session_key``, which
+    ``User.get_id`` hands to Flask-Login's cookies. Only the key's SHA-256 is stored."""
+    key = secrets.token_urlsafe(32)
+    row = LoginSession(
+        user_id=user.id,
+        key_hash=_sha256(key),
+        created_at=now,
+        last_seen_at=now,
+        user_agent=_printable(user_agent, USER_AGENT_MAX_LENGTH),
+        remote_addr=_printable(remote_addr, 45) or None,
+        remembered=remembered,
+    )
+    db.session.add(row)
+    db.session.flush()
+    user.login_session_key = key
+    return row
+
+
+def user_for_login_session(
+    session_id: str | None, now: datetime, idle: timedelta
+) -> tuple[User, LoginSession] | None:
+    """The active user and live login session a cookie's id (``User.get_id``) names, else None:
+    unknown, revoked, idle for longer than ``idle``, or begun with a password since changed.
+    Reads only: the caller decides when to record ``last_seen_at`` (``touch_due``)."""
+    user_id, fingerprint, key = [*(session_id or "").split(":"), "", "", ""][:3]
+    if not key or len(key) > 100:
+        return None
+    row = db.session.scalar(sa.select(LoginSession).where(LoginSession.key_hash == _sha256(key)))
+    if row is None or str(row.user_id) != user_id or row.revoked_at is not None:
+        return None
+    if row.last_seen_at <= now - idle:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(fingerprint, user.password_fingerprint):
+        return None  # the password changed since this session began
+    user.login_session_key = key
+    return user, row
+
+
+def touch_due(row: LoginSession, now: datetime) -> bool:
+    return row.last_seen_at <= now - LOGIN_SESSION_TOUCH_EVERY
+
+
+def login_session_key_hash(user: User) -> str | None:
+    """The stored form of the key of the session ``user`` was loaded through (to mark it in a
+    list), or None."""
+    return _sha256(user.login_session_key) if user.login_session_key else None
+
+
+def _live(user: User) -> sa.ColumnElement[bool]:
+    return sa.and_(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+
+
+def end_login_session(user: User, now: datetime) -> None:
+    """Revoke the session ``user`` was loaded through (logout): its session and remember-me
+    cookies stop working, even replayed."""
+    if not user.login_session_key:
+        return
+    db.session.execute(
+        sa.update(LoginSession)
+        .where(_live(user), LoginSession.key_hash == _sha256(user.login_session_key))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+
+
+def end_other_login_sessions(user: User, now: datetime) -> int:
+    """Revoke every live session of ``user`` but the current one; returns how many."""
+    condition = _live(user)
+    if user.login_session_key:
+        condition = sa.and_(condition, LoginSession.key_hash != _sha256(user.login_session_key))
+    result = db.session.execute(
+        sa.update(LoginSession)
+        .where(condition)
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount or 0
+
+
+def end_all_login_sessions(user: User, now: datetime) -> int:
+    result = db.session.execute(
+        sa.update(LoginSession)
+        .where(_live(user))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount or 0
+
+
+def live_login_sessions(user: User, now: datetime, idle: timedelta) -> list[LoginSession]:
+    """The user's sessions that still work, most recently seen first."""
+    return list(
+        db.session.scalars(
+            sa.select(LoginSession)
+            .where(_live(user), LoginSession.last_seen_at > now - idle)
+            .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+        )
+    )
+
+
+def revoke_api_tokens(user: User, now: datetime) -> int:
+    """Revoke every live API token of ``user``; returns how many."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    return result.rowcount or 0
 
 
 # --- password reset ---------------------------------------------------------------------

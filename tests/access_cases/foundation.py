@@ -76,6 +76,14 @@ CASES = [
         "/account/tokens/{token_a}/revoke",
         signed_in(404, client_a=ANY_REDIRECT),
     ),
+    Case("POST", "/account/password", "/account/password", signed_in(422)),
+    Case("GET", "/account/sessions/end-others", "/account/sessions/end-others", signed_in(200)),
+    Case(
+        "POST",
+        "/account/sessions/end-others",
+        "/account/sessions/end-others",
+        signed_in(ANY_REDIRECT),
+    ),
     Case(
         "GET",
         "/admin/users",
