@@ -138,3 +138,8 @@ def problem(value: str, *, multiline: bool = False) -> str | None:
         value = normalise_newlines(value)
     refused = refusal(value, multiline=multiline)
     return None if refused is None else refused.message
+
+
+def is_clean(value: str, *, multiline: bool = False) -> bool:
+    """True when ``value`` fits the field (after CRLF is read as LF when ``multiline``)."""
+    return problem(value, multiline=multiline) is None
