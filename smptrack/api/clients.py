@@ -125,8 +125,13 @@ def erase_client(actor: User, client_id: int) -> Deleted:
     confirming it with their password."""
     client = access.get_client(actor, client_id)
     access.require_practice_of(actor, client)
-    exports.erase_client(actor, client, now=utc_now(), remote_addr=remote_addr())
-    return Deleted(object="client", id=client_id)
+    erasure = exports.erase_client(actor, client, now=utc_now(), remote_addr=remote_addr())
+
+    def after_commit() -> Deleted:
+        exports.finish_erasure(erasure)  # files only once the rows are gone for good
+        return Deleted(object="client", id=client_id)
+
+    return after_commit
 
 
 @operation(

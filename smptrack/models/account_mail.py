@@ -13,17 +13,16 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain.vocabulary import ACCOUNT_MAIL_STATUSES
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow
 
-# pending -> sending (claimed, leased) -> sent | failed; a temporary failure goes back to pending.
-ACCOUNT_MAIL_STATUSES = ("pending", "sending", "sent", "failed")
-
 
 class AccountMail(db.Model):
-    """One mail to send, rendered at send time from ``templates/emails/<template>.txt``/.html``
-    with ``context``. ``context`` may hold a secret link (a reset or invitation token): the
-    sender empties it once the mail is sent or has failed for good.
+    """One mail to send: pending -> sending (claimed, leased) -> sent or failed; a temporary
+    failure goes back to pending. Rendered at send time from ``templates/emails/<template>``
+    (.txt and .html) with ``context``, which may hold a secret link (a reset or invitation
+    token): the sender empties it once the mail is sent or has failed for good.
 
     ``client_id`` ties an invitation to the client record it is about, so that erasing the
     client deletes its rows (ON DELETE CASCADE).

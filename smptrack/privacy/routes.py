@@ -69,8 +69,11 @@ def erase_client(client_id: int):
     if form.validate_on_submit():
         typed = " ".join(form.confirm_name.data.split()).casefold()
         if typed == " ".join(client.display_name.split()).casefold():
-            exports.erase_client(current_user, client, now=utc_now(), remote_addr=remote_addr())
+            erasure = exports.erase_client(
+                current_user, client, now=utc_now(), remote_addr=remote_addr()
+            )
             db.session.commit()
+            exports.finish_erasure(erasure)  # files only once the rows are gone for good
             # No name in the message: the flash travels in the session cookie.
             flash("The client's record, history and files are erased.", "success")
             return redirect(url_for("clients.index"))
@@ -94,7 +97,7 @@ def erase_own():
     form = EraseOwnAccountForm()
     if form.validate_on_submit():
         try:
-            exports.erase_own_account(
+            erasure = exports.erase_own_account(
                 current_user._get_current_object(), form.password.data, now=utc_now()
             )
         except ValidationFailed as exc:
@@ -103,6 +106,7 @@ def erase_own():
         else:
             logout_user()
             db.session.commit()
+            exports.finish_erasure(erasure)  # files only once the rows are gone for good
             flash("Your account and everything smptrack held about you are erased.", "success")
             return redirect(url_for("home.index"))
     record = access.own_client_record(current_user)

@@ -10,11 +10,18 @@
 Everything here flushes and never commits; the caller owns the transaction and must not record
 audit lines naming the erased client after an erasure (add the "erase" line with
 ``client_id=None``, which ``erase_client`` does itself).
+
+Files are not touched inside the transaction: a file deleted before the commit that forgets it
+would be gone for good if the commit failed. Both erasures return an ``Erasure``, and the caller
+runs ``finish_erasure`` once it has committed: it deletes the uploaded photos and the ``.eml``
+copies of the client's mail in the mail folder, and on SQLite checkpoints the WAL so that the
+erased values (already zeroed in the file by ``PRAGMA secure_delete``) leave the WAL file too.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from email import policy
 from email.parser import BytesHeaderParser
@@ -28,6 +35,7 @@ from werkzeug.security import check_password_hash
 
 from smptrack.extensions import db
 from smptrack.models import (
+    AccountMail,
     ApiToken,
     AuditEvent,
     Client,
@@ -41,6 +49,7 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
+from smptrack.services import account_mail
 from smptrack.services import exposure as exposure_service
 from smptrack.services.access import Actor, may_manage_practice
 from smptrack.services.errors import Forbidden, ValidationFailed
@@ -288,6 +297,72 @@ def upload_folder() -> Path:
     return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
 
 
+@dataclass
+class Erasure:
+    """What an erasure leaves to do once its transaction has committed (``finish_erasure``).
+
+    ``photos``: uploaded files, checked to lie inside ``uploads``. The mail copies are found
+    after the commit, so a copy written while the erasure ran is caught too: files in
+    ``mail_folder`` whose Message-ID is one of ``message_ids`` (mail this record was sent) or
+    whose To or Cc is one of ``addresses`` (the record's addresses that no other record or
+    login still uses: a person with a record at two practices keeps the other one's mail).
+    """
+
+    uploads: Path
+    mail_folder: Path
+    photos: list[str] = field(default_factory=list)
+    addresses: set[str] = field(default_factory=set)
+    message_ids: set[str] = field(default_factory=set)
+
+    def merge(self, other: Erasure) -> None:
+        self.photos += other.photos
+        self.addresses |= other.addresses
+        self.message_ids |= other.message_ids
+
+
+def _addresses_of(client: Client) -> tuple[set[str], set[str]]:
+    """Every address this record's mail went to, and the Message-IDs of that mail."""
+    addresses = {client.email} if client.email else set()
+    message_ids: set[str] = set()
+    for email, message_id in db.session.execute(
+        sa.select(Reminder.recipient_email, Reminder.message_id).where(
+            Reminder.client_id == client.id
+        )
+    ):
+        addresses.add(email)
+        if message_id:
+            message_ids.add(message_id)
+    for email, message_id in db.session.execute(
+        sa.select(AccountMail.recipient, AccountMail.message_id).where(
+            AccountMail.client_id == client.id
+        )
+    ):
+        addresses.add(email)
+        if message_id:
+            message_ids.add(message_id)
+    addresses |= set(
+        db.session.scalars(sa.select(Invitation.email).where(Invitation.client_id == client.id))
+    )
+    return {a.strip().lower() for a in addresses if a}, message_ids
+
+
+def _still_used(addresses: set[str], client_id: int, login_id: int | None) -> set[str]:
+    """The addresses another client record, or a login other than ``login_id``, still has."""
+    if not addresses:
+        return set()
+    others = set(
+        db.session.scalars(
+            sa.select(sa.func.lower(Client.email)).where(
+                sa.func.lower(Client.email).in_(addresses), Client.id != client_id
+            )
+        )
+    )
+    logins = sa.select(sa.func.lower(User.email)).where(sa.func.lower(User.email).in_(addresses))
+    if login_id is not None:
+        logins = logins.where(User.id != login_id)
+    return others | set(db.session.scalars(logins))
+
+
 def erase_client(
     actor: Actor,
     client: Client,
@@ -295,7 +370,8 @@ def erase_client(
     now: datetime,
     remote_addr: str | None = None,
     uploads: Path | None = None,
-) -> None:
+    mail_folder: Path | None = None,
+) -> Erasure:
     """Remove ``client``'s record, history and uploaded files; keep anonymous audit lines.
 
     ``actor`` is the client's practitioner or the client (else ``Forbidden``). Deletes the
@@ -304,11 +380,21 @@ def erase_client(
     sets ``client_id`` to NULL on the audit lines about the client, and clears actor and address
     on those the client's own login wrote; then adds one "erase" line naming no one. The client's
     login, if any, stays (``erase_own_account`` removes it). Pigment lots stay in the
-    practitioner's catalogue, but a recall no longer lists this client. Flushes, never commits.
+    practitioner's catalogue, but a recall no longer lists this client. Queued account mail
+    about the record or to its addresses goes too. Flushes, never commits; returns the
+    ``Erasure`` to pass to ``finish_erasure`` after the commit (the photos and mail copies).
     """
     _require_rights(actor, client)
     client_id = client.id
     login_id = client.user_id
+    addresses, message_ids = _addresses_of(client)
+    if login_id is not None and actor.role != "client":
+        # The practitioner erases the record, not the client's login: its address (and the
+        # login's own mail, such as password resets) stays with the login.
+        login = db.session.get(User, login_id)
+        if login is not None:
+            addresses.discard(login.email.lower())
+    addresses -= _still_used(addresses, client_id, login_id)
     photos = list(
         db.session.scalars(
             sa.select(FadeAssessment.photo_path).where(
@@ -325,8 +411,11 @@ def erase_client(
         Reminder,
         ReminderPreference,
         Invitation,
+        AccountMail,
     ):
         _delete(sa.delete(model).where(model.client_id == client_id))
+    # Queued mail to these addresses that names no record (none today; kept for the rule).
+    account_mail.forget_recipient(sorted(addresses))
     if login_id is not None:
         db.session.execute(
             sa.update(AuditEvent)
@@ -360,7 +449,38 @@ def erase_client(
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, AuditEvent):
             db.session.expire(obj)
-    _remove_files(photos, uploads or upload_folder())
+    return Erasure(
+        uploads=uploads or upload_folder(),
+        mail_folder=mail_folder or Path(current_app.config["MAIL_FOLDER"]),
+        photos=photos,
+        addresses=addresses,
+        message_ids=message_ids,
+    )
+
+
+def finish_erasure(erasure: Erasure) -> None:
+    """After the erasure's commit: delete its files and, on SQLite, checkpoint the WAL.
+
+    Never raises for a file: one that cannot be deleted is logged (a photo or mail copy left
+    behind is reported, not a reason to undo an erasure that has committed).
+    """
+    _remove_files(erasure.photos, erasure.uploads)
+    _remove_mail_copies(erasure.mail_folder, erasure.addresses, erasure.message_ids)
+    checkpoint_wal()
+
+
+def checkpoint_wal() -> None:
+    """SQLite: copy the WAL into the database file and truncate it (``wal_checkpoint(TRUNCATE)``),
+    so deleted values do not wait in the WAL for the next automatic checkpoint. Outside any
+    transaction (call after the commit). A reader holding an old snapshot makes it partial: the
+    next checkpoint finishes it; logged."""
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    db.session.commit()
+    busy, _, _ = db.session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    db.session.commit()
+    if busy:
+        log.warning("WAL checkpoint after an erasure was partial: a reader held the database")
 
 
 def _delete(statement: sa.Delete) -> None:
@@ -398,25 +518,28 @@ def erase_own_account(
     now: datetime,
     uploads: Path | None = None,
     mail_folder: Path | None = None,
-) -> None:
+) -> Erasure:
     """A client erases their own record (as ``erase_client``), login and API tokens.
 
     Raises ``ValidationFailed`` (field ``password``) when the password is wrong, having changed
     nothing, and ``Forbidden`` for a login that is not a client's. Copies of mail to the client
-    kept in the local mail folder (the no-SMTP default) are deleted too. Flushes, never commits;
-    the caller logs the person out.
+    kept in the local mail folder (the no-SMTP default) are deleted by ``finish_erasure``,
+    which the caller runs after its commit. Flushes, never commits; the caller logs the person
+    out.
     """
     if user.role != "client":
         raise Forbidden("Only a client can erase their own account here.")
     if not check_password_hash(user.password_hash, password or ""):
         message = "That is not your password. Nothing was erased."
         raise ValidationFailed(message, {"password": message})
-    emails = {user.email}
+    emails = {user.email.lower()}
+    folder = mail_folder or Path(current_app.config["MAIL_FOLDER"])
+    erasure = Erasure(uploads=uploads or upload_folder(), mail_folder=folder)
     record = db.session.scalar(sa.select(Client).where(Client.user_id == user.id))
     if record is not None:
         if record.email:
-            emails.add(record.email)
-        erase_client(user, record, now=now, uploads=uploads)
+            emails.add(record.email.lower())
+        erasure.merge(erase_client(user, record, now=now, uploads=uploads, mail_folder=folder))
     db.session.execute(
         sa.update(AuditEvent)
         .where(AuditEvent.actor_id == user.id)
@@ -426,18 +549,27 @@ def erase_own_account(
     _delete(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
     # Invitations addressed to this email (for any record) name the person; they go too.
     _delete(sa.delete(Invitation).where(Invitation.email.in_(emails)))
+    # Password resets and notices to this login (they name the person) go too.
+    account_mail.forget_recipient(sorted(emails))
     db.session.delete(user)
     db.session.flush()
-    folder = mail_folder or Path(current_app.config["MAIL_FOLDER"])
-    _remove_mail_copies(folder, emails)
+    # Mail to the login's own address is the person's, whoever else was sent the same.
+    erasure.addresses |= emails
+    return erasure
 
 
-def _remove_mail_copies(folder: Path, emails: set[str]) -> None:
-    """Delete the .eml files written to ``folder`` for these addresses (headers only are read)."""
-    if not folder.is_dir():
+def _remove_mail_copies(folder: Path, addresses: set[str], message_ids: set[str]) -> None:
+    """Delete the .eml files in ``folder`` sent to one of ``addresses`` (To or Cc) or carrying
+    one of ``message_ids``. Only the headers are read.
+
+    Found by a scan of the folder rather than an index: the folder is only the no-SMTP
+    default of one machine, an index would be one more place holding the address, and a scan
+    also finds copies written before the record knew their Message-ID.
+    """
+    if not folder.is_dir() or not (addresses or message_ids):
         return
     parser = BytesHeaderParser(policy=policy.default)
-    wanted = {email.lower() for email in emails}
+    wanted = {address.lower() for address in addresses}
     for path in folder.glob("*.eml"):
         try:
             with path.open("rb") as handle:
@@ -448,7 +580,11 @@ def _remove_mail_copies(folder: Path, emails: set[str]) -> None:
                 for header in headers.get_all(name) or []
                 for address in header.addresses
             }
+            message_id = str(headers.get("Message-ID") or "").strip()
         except (OSError, ValueError, AttributeError):
             continue
-        if recipients & wanted:
-            path.unlink(missing_ok=True)
+        if recipients & wanted or message_id in message_ids:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                log.exception("could not delete an erased client's mail copy %s", path)
