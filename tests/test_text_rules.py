@@ -692,7 +692,7 @@ RANGE_OF = {
 }
 _IN = re.compile(r"^\(?\s*\"?(\w+)\"?\s+IN\s*\((.*)\)\s*\)?$", re.IGNORECASE | re.DOTALL)
 _RANGE = re.compile(
-    r"\"?(\w+)\"?\s*IS\s+NULL\s+OR\s*\(+\s*\"?\w+\"?\s*>=\s*\(?(-?[\d.]+)\)?.*?<=\s*\(?(-?[\d.]+)",
+    r"\"?(\w+)\"?\s*IS\s+NULL\s+OR\s*\(*\s*\"?\w+\"?\s*>=\s*\(?(-?[\d.]+)\)?.*?<=\s*\(?(-?[\d.]+)",
     re.IGNORECASE | re.DOTALL,
 )
 
