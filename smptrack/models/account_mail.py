@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain import limits
 from smptrack.domain.vocabulary import ACCOUNT_MAIL_STATUSES
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow
@@ -37,7 +38,7 @@ class AccountMail(db.Model):
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    recipient: so.Mapped[str] = so.mapped_column(sa.String(254))
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(limits.EMAIL_MAX))
     subject: so.Mapped[str] = so.mapped_column(sa.String(200))
     template: so.Mapped[str] = so.mapped_column(sa.String(60))
     context: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
