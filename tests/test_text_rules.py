@@ -136,6 +136,21 @@ def test_the_patterns_the_api_documents_say_what_the_rule_says():
     assert re.fullmatch(text.TEXT_PATTERN, "a\r\nb") and not re.fullmatch(text.TEXT_PATTERN, "a\r")
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("NS-2031.b", "NS-2031.b"),
+        ('A"; filename="evil.exe', "A_filename_evil.exe"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("Lot\r\nSet-Cookie: x", "Lot_Set-Cookie_x"),
+        ("Łódź", "d"),
+        ("", "fallback"),
+    ],
+)
+def test_a_download_name_keeps_only_safe_ascii(value: str, expected: str) -> None:
+    assert text.filename_part(value, "fallback") == expected
+
+
 # --- 2a. every page form -------------------------------------------------------------------
 
 HOSTILE_LINE = {"NUL": "\x00", "CR": "\r", "LF": "\n", "RLO": "\u202e", "NEL": "\x85"}

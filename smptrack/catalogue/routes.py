@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from smptrack.catalogue import bp
 from smptrack.catalogue.forms import LotForm, PigmentForm
+from smptrack.domain import text as text_rule
 from smptrack.extensions import db
 from smptrack.formdata import refuse_unexpected
 from smptrack.services import audit
@@ -167,7 +167,7 @@ def recall_csv(lot_id: int):
     writer.writerow(RECALL_COLUMNS)
     for row in rows:
         writer.writerow([csv_safe(getattr(row, column)) for column in RECALL_COLUMNS])
-    safe_number = re.sub(r"[^A-Za-z0-9._-]+", "_", lot.lot_number).strip("._") or str(lot.id)
+    safe_number = text_rule.filename_part(lot.lot_number, str(lot.id))
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",

@@ -143,3 +143,13 @@ def problem(value: str, *, multiline: bool = False) -> str | None:
 def is_clean(value: str, *, multiline: bool = False) -> bool:
     """True when ``value`` fits the field (after CRLF is read as LF when ``multiline``)."""
     return problem(value, multiline=multiline) is None
+
+
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def filename_part(value: str, fallback: str) -> str:
+    """``value`` as a piece of a download's file name (``Content-Disposition``): ASCII letters,
+    digits, dots, dashes and underscores only, so no quote, CR, LF or path can reach the
+    header; ``fallback`` when nothing is left."""
+    return _FILENAME_UNSAFE.sub("_", value or "").strip("._") or fallback
