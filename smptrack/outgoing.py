@@ -1,15 +1,15 @@
-"""Account mail (invitations, password resets) rendered from templates/emails/ and delivered
-after the request's commit. Reminder mail has its own pipeline in the worker."""
+"""Links for account mail (invitations, password resets), built while the request is here.
+
+The mail itself is never sent from a request: the view queues it with
+``services.account_mail.enqueue`` and the worker's sweep delivers it
+(``smptrack.account_mail_sender``), so a slow mail server cannot slow or reveal anything."""
 
 from __future__ import annotations
 
 import logging
-import smtplib
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
-
-from smptrack import mail
+from flask import current_app, request, url_for
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +46,3 @@ def external_url(endpoint: str, **values: Any) -> str | None:
         request.host,
     )
     return None
-
-
-def send_templated(to: str, subject: str, template: str, **context: Any) -> bool:
-    """Render ``emails/<template>.txt`` and ``.html`` and deliver. Call only after commit.
-
-    Returns False (and logs) when delivery fails or a link could not be built, so the caller
-    can say so without a 500.
-    """
-    if "link" in context and context["link"] is None:
-        log.error("not sending %s mail: it has no trustworthy link", template)
-        return False
-    text = render_template(f"emails/{template}.txt", **context)
-    html = render_template(f"emails/{template}.html", **context)
-    message = mail.compose(
-        sender=current_app.config["MAIL_FROM"], to=to, subject=subject, text=text, html=html
-    )
-    try:
-        mail.deliver(message, current_app.config)
-    except (OSError, smtplib.SMTPException):
-        log.exception("could not deliver %s mail", template)
-        return False
-    return True
