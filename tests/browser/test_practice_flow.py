@@ -15,6 +15,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_foundation_pages import PASSWORD, sign_up_practitioner
+from tests.outbox import send_account_mail
 
 WINDOW_TEXT = re.compile(
     r"(Crown|Frontal hairline): most likely (\w+) (\d{4}), between (\w+) (\d{4}) and (\w+) (\d{4})"
@@ -22,6 +23,7 @@ WINDOW_TEXT = re.compile(
 
 
 def invitation_link(app: Flask, to: str) -> str:
+    send_account_mail(app)  # the invitation was queued; the worker's sweep sends it
     parser = BytesParser(policy=policy.default)
     for path in sorted(Path(app.config["MAIL_FOLDER"]).glob("*.eml")):
         message = parser.parsebytes(path.read_bytes())
