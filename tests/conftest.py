@@ -190,6 +190,11 @@ def personas(app: Flask) -> Personas:
     return Personas(a, b, p, q, admin, record_a, record_b)
 
 
+# Tables a login writes to (its session row, its throttle counters): a test that compares row
+# counts before and after a refused request leaves them out, since ``log_in`` writes one.
+BOOKKEEPING_TABLES = frozenset({"login_sessions", "throttle_counters"})
+
+
 def log_in(test_client: FlaskClient, user: User | None) -> FlaskClient:
     """Put ``user`` in the session as Flask-Login does after a real login (tested separately):
     a committed ``LoginSession`` row, and its key in the session cookie."""

@@ -16,7 +16,7 @@ from smptrack.extensions import db
 from smptrack.models import AuditEvent, FadeAssessment
 from smptrack.services import assessments as ratings
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
-from tests.conftest import Personas, log_in
+from tests.conftest import BOOKKEEPING_TABLES, Personas, log_in
 
 NOW = datetime(2026, 7, 20, 10, 0, tzinfo=UTC)
 
@@ -46,6 +46,7 @@ def row_counts() -> dict[str, int]:
         return {
             table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
             for table in db.metadata.sorted_tables
+            if table.name not in BOOKKEEPING_TABLES
         }
 
 

@@ -23,7 +23,7 @@ from smptrack.extensions import db
 from smptrack.models import AuditEvent, Client, Placement, TreatmentSession, User
 from smptrack.services import catalogue, treatments
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
-from tests.conftest import OwnContextClient, Personas, log_in, make_client
+from tests.conftest import BOOKKEEPING_TABLES, OwnContextClient, Personas, log_in, make_client
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -48,6 +48,7 @@ def row_counts() -> dict[str, int]:
         return {
             table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
             for table in db.metadata.sorted_tables
+            if table.name not in BOOKKEEPING_TABLES
         }
 
 

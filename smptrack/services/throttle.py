@@ -158,12 +158,20 @@ def _forget_stale(rule: Rule, now: datetime) -> None:
     """Delete counters that can no longer matter (so a scan of random emails cannot grow the
     table without bound): untouched for two windows and two maximal lockouts."""
     horizon = now - timedelta(seconds=2 * (rule.window_seconds + rule.max_lockout_seconds))
-    db.session.execute(
-        sa.delete(ThrottleCounter)
+    # SKIP LOCKED (PostgreSQL; SQLite has no row locks): a row another request has just locked
+    # to count on it is not stale, and waiting for it could deadlock with that request.
+    stale = (
+        sa.select(ThrottleCounter.id)
         .where(
             ThrottleCounter.updated_at < horizon,
             sa.or_(ThrottleCounter.locked_until.is_(None), ThrottleCounter.locked_until < now),
         )
+        .limit(1000)
+        .with_for_update(skip_locked=True)
+    )
+    db.session.execute(
+        sa.delete(ThrottleCounter)
+        .where(ThrottleCounter.id.in_(stale.scalar_subquery()))
         .execution_options(synchronize_session=False)
     )
 
