@@ -30,7 +30,8 @@ class Defaults:
     HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
 
     # Request bodies, refused with 413 before they are parsed (smptrack.security). No route
-    # takes file uploads yet; one that does raises request.max_content_length for itself.
+    # takes file uploads yet; one that does gets its own, larger limit in smptrack.security's
+    # hook (which refuses an oversized body before any view runs).
     MAX_CONTENT_LENGTH = 1024 * 1024  # bytes
     MAX_FORM_MEMORY_SIZE = 512 * 1024  # bytes: an urlencoded body, or one multipart text field
     MAX_FORM_PARTS = 500  # the largest form, a session of 20 placements, has 208 fields

@@ -132,7 +132,18 @@ def limit_anonymous_body() -> None:
     apply_body_limits(anonymous_limits())
 
 
+def _has_body() -> bool:
+    environ = request.environ
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return chunked or environ.get("CONTENT_LENGTH", "") not in ("", "0")
+
+
 def limit_request_body() -> None:
+    if not _has_body():
+        # Most GETs and every static file: nothing to limit, and no reason to load the user
+        # from the database just to choose a limit.
+        apply_body_limits(anonymous_limits())
+        return
     if request.path.startswith("/api/"):
         # The API never uses the login cookie: it checks the bearer token inside each route,
         # before it reads the body (a bad token is refused unread). A request without one has
