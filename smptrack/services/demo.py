@@ -187,7 +187,7 @@ _COURSES = {
         ),
     ),
     "Sam Carter": _Course(
-        sessions=((1480, "initial"), (1468, "build_up"), (1455, "build_up"), (370, "touch_up")),
+        sessions=((1480, "initial"), (1468, "build_up"), (1455, "build_up"), (500, "touch_up")),
         zones=(
             ("frontal_hairline", "Dark Ash", "light"),
             ("crown", "Dark Ash", "standard"),
