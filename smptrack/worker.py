@@ -173,7 +173,7 @@ class Outcome:
     """What happened to one claimed reminder."""
 
     reminder_id: int
-    status: str  # sent | retry | failed | deferred | cancelled | lost_lease
+    status: str  # sent | retry | failed | deferred | cancelled | skipped | lost_lease
     detail: str = ""
 
 
@@ -184,6 +184,7 @@ class SweepResult:
     failed: int = 0
     deferred: int = 0
     cancelled: int = 0
+    skipped: int = 0
     lost: int = 0
     capped: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
@@ -196,6 +197,7 @@ class SweepResult:
             "failed": "failed",
             "deferred": "deferred",
             "cancelled": "cancelled",
+            "skipped": "skipped",
             "lost_lease": "lost",
         }[outcome.status]
         setattr(self, attribute, getattr(self, attribute) + 1)
@@ -203,7 +205,8 @@ class SweepResult:
     def summary(self) -> str:
         return (
             f"sent {self.sent}, retried later {self.retried}, failed {self.failed}, "
-            f"deferred to waking hours {self.deferred}, cancelled {self.cancelled}"
+            f"deferred to waking hours {self.deferred}, cancelled {self.cancelled}, "
+            f"skipped as too late {self.skipped}"
             + (", stopped at the per-minute cap" if self.capped else "")
         )
 
@@ -227,7 +230,7 @@ class Decision:
     """What to write for a claimed reminder after render and send: the outcome's name, a line
     for the log, and the column values (the lease is always released)."""
 
-    outcome: str  # sent | retry | failed | deferred | cancelled
+    outcome: str  # sent | retry | failed | deferred | cancelled | skipped
     detail: str
     values: dict[str, Any]
 
@@ -454,6 +457,13 @@ class Sender:
     def deliver(self, reminder_id: int, now: datetime) -> Decision:
         """Render and send a claimed reminder; what to record (writes nothing)."""
         reminder = db.session.get(Reminder, reminder_id, populate_existing=True)
+        if reminder.stale_after is not None and now >= reminder.stale_after:
+            # Past its moment (the scheduler was down, or retries ran late): never sent. Not an
+            # attempt either, so the claim's count is given back.
+            reason = protocol.STALE_REASONS[reminder.kind]
+            values = {"status": "skipped", "last_error": reason, "next_attempt_at": None}
+            values["attempts"] = Reminder.attempts - 1
+            return Decision("skipped", reason, values)
         try:
             rendered = self.render(reminder, now)
         except Exception as exc:

@@ -383,7 +383,7 @@ def test_impossible_practice_settings_are_refused_per_field(
 def test_status_counts_list_every_status(personas: Personas):
     record_session(personas.record_a, TODAY)
     counts = service.status_counts()
-    assert set(counts) == {"pending", "sending", "sent", "failed", "cancelled"}
+    assert set(counts) == {"pending", "sending", "sent", "failed", "cancelled", "skipped"}
     assert counts["pending"] == len(reminders_of(personas.record_a)) and counts["sent"] == 0
 
 

@@ -210,6 +210,25 @@ class PlannedReminder:
         """A reminder not yet in the outbox is created only while it is still worth sending."""
         return as_of <= self.send_until
 
+    def stale_after(self, zone: tzinfo) -> datetime | None:
+        """The moment (UTC) after which the reminder no longer makes sense and is skipped, not
+        sent: the end of ``send_until`` in the client's ``zone``. None when it never goes stale
+        (``send_until`` is ``date.max``: an assessment or touch-up stays worth sending)."""
+        if self.send_until >= date.max - timedelta(days=1):
+            return None
+        return local_moment(self.send_until + timedelta(days=1), 0, zone)
+
+
+# Why a reminder past its ``stale_after`` was skipped, by kind (shown on the reminders pages).
+STALE_REASONS: Mapping[str, str] = {
+    "aftercare": "Skipped: that aftercare step was over before it could be sent.",
+    "next_session": "Skipped: the suggested date of the next session had passed.",
+    "healed_check": "Skipped: too late for the healed check; the yearly self-check follows.",
+    "self_check": "Skipped: too late for this self-check; the next one follows.",
+    "assessment": "Skipped: its moment had passed.",
+    "touch_up": "Skipped: its moment had passed.",
+}
+
 
 # --- The plan -------------------------------------------------------------------------------
 

@@ -42,7 +42,8 @@ AssessorKind = Literal["practitioner_in_person", "practitioner_photo", "client_s
 ReminderKind = Literal[
     "aftercare", "next_session", "healed_check", "self_check", "assessment", "touch_up"
 ]
-ReminderStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
+# "skipped": its moment had passed before it could be sent (``PlannedReminder.stale_after``).
+ReminderStatus = Literal["pending", "sending", "sent", "failed", "cancelled", "skipped"]
 # "denied": an attempt to reach another tenant's record, answered 404 (services/audit.py).
 AuditAction = Literal["read", "create", "update", "delete", "export", "erase", "invite", "denied"]
 # The account-mail outbox (invitations, password resets): no "cancelled", nothing cancels one.

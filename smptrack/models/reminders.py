@@ -44,6 +44,9 @@ class Reminder(db.Model):
     leased_by: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     message_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    # The moment (UTC) after which it no longer makes sense: the sender skips it then, with the
+    # reason in last_error (protocol.PlannedReminder.stale_after). None: never stale.
+    stale_after: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 

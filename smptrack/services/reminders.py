@@ -68,9 +68,10 @@ STATUS_LABELS = {
     "sent": "sent",
     "failed": "failed",
     "cancelled": "cancelled",
+    "skipped": "skipped (too late)",
 }
 UPCOMING = ("pending", "sending")
-HISTORY = ("sent", "failed", "cancelled")
+HISTORY = ("sent", "failed", "cancelled", "skipped")
 SUPERSEDED = "Cancelled: no longer planned (the history, settings or preferences changed)."
 
 
@@ -193,15 +194,20 @@ def plan_reminders(client: Client, now: datetime, *, catch_up_days: int = 0) -> 
     existing = {
         row.dedupe_key: row
         for row in db.session.execute(
-            sa.select(Reminder.id, Reminder.dedupe_key, Reminder.status, Reminder.payload).where(
-                Reminder.client_id == client.id
-            )
+            sa.select(
+                Reminder.id,
+                Reminder.dedupe_key,
+                Reminder.status,
+                Reminder.payload,
+                Reminder.stale_after,
+            ).where(Reminder.client_id == client.id)
         )
     }
     created = moved = cancelled = 0
     new_rows: list[dict[str, Any]] = []
     for item in planned:
         payload = _payload(item, client, practice)
+        stale_after = item.stale_after(zone)
         row = existing.get(item.key)
         if row is None:
             late = item.on < as_of and item.event_on is not None and item.event_on < as_of
@@ -209,12 +215,17 @@ def plan_reminders(client: Client, now: datetime, *, catch_up_days: int = 0) -> 
                 continue  # catching up never announces an event that is already over
             if item.worth_creating(as_of - timedelta(days=catch_up_days)):
                 due = protocol.delivery_time(item.on, zone, practice.hours, not_before=now)
-                new_rows.append(_new_row(client, item.kind, item.key, due, payload, now))
+                row_values = _new_row(client, item.kind, item.key, due, payload, now)
+                new_rows.append(row_values | {"stale_after": stale_after})
         elif row.status == "pending" and _timing(row.payload) != _timing(payload):
             due = protocol.delivery_time(item.on, zone, practice.hours, not_before=now)
-            moved += _update_pending(row.id, due_at=due, next_attempt_at=None, payload=payload)
-        elif row.status == "pending" and (row.payload or {}) != payload:
-            _update_pending(row.id, payload=payload)
+            moved += _update_pending(
+                row.id, due_at=due, next_attempt_at=None, payload=payload, stale_after=stale_after
+            )
+        elif row.status == "pending" and (
+            (row.payload or {}) != payload or row.stale_after != stale_after
+        ):
+            _update_pending(row.id, payload=payload, stale_after=stale_after)
     created = _insert_ignoring_duplicates(new_rows)
     keys = {item.key for item in planned}
     stale = [
@@ -555,7 +566,7 @@ def upcoming_of(client: Client, limit: int = 50) -> list[Reminder]:
 def history_of(
     client: Client, *, page: int = 1, per_page: int = 25, statuses: tuple[str, ...] = HISTORY
 ) -> Page:
-    """Sent, failed and cancelled reminders, newest first, one page at a time."""
+    """Sent, failed, cancelled and skipped reminders, newest first, one page at a time."""
     query = sa.select(Reminder).where(
         Reminder.client_id == client.id, Reminder.status.in_(statuses)
     )
