@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from flask import url_for
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from smptrack.api.common import record
 from smptrack.api.registry import operation
 from smptrack.api.schemas import PageQuery, QueryDate, QueryModel, ResponseModel
-from smptrack.domain import fade
+from smptrack.domain import fade, limits
 from smptrack.models import User
 from smptrack.services import access, due, projections
 from smptrack.web import utc_now
@@ -43,9 +44,36 @@ class ZoneProjectionOut(ResponseModel):
     curve: list[CurvePointOut] = Field(description="Monthly points from the baseline.")
 
 
+_LATEST_AS_OF = date(2100, 12, 31)
+
+
+def _within_model_dates(value: date) -> date:
+    # The model's dates start where SMP does; far beyond the curve's horizon it says nothing.
+    # (A check, not Field(ge=...): JSON Schema has no date bounds, so the range is in words.)
+    if not limits.EARLIEST_DATE <= value <= _LATEST_AS_OF:
+        raise ValueError(f"Give a date from {limits.EARLIEST_DATE} to {_LATEST_AS_OF}.")
+    return value
+
+
+AsOfDate = Annotated[QueryDate, AfterValidator(_within_model_dates)]
+
+
+class ProjectionQuery(QueryModel):
+    as_of: AsOfDate | None = Field(
+        None,
+        description=(
+            f"Project as of this day (YYYY-MM-DD, {limits.EARLIEST_DATE} to {_LATEST_AS_OF}; "
+            "default the client's today in their time zone). A past day uses only the sessions, "
+            "sun log and ratings dated on or before it and recorded by the end of it (why was "
+            "that reminder sent?); a future day moves the clock forward with no new data. "
+            "Computed on request; nothing is stored."
+        ),
+    )
+
+
 class ProjectionOut(ResponseModel):
     client_id: int
-    as_of: date = Field(description="The client's today, in their time zone.")
+    as_of: date = Field(description="The day projected: the client's today unless `as_of` said.")
     model_version: str
     threshold_density: float
     next_touch_up_on: date | None = Field(description="The earliest zone's most likely date.")
@@ -113,14 +141,16 @@ def _zone_out(zone: fade.ZoneProjection) -> ZoneProjectionOut:
     "/clients/<int:client_id>/projection",
     summary="The client's fade projection and touch-up window per zone",
     tag="projection",
+    query=ProjectionQuery,
     response=ProjectionOut,
 )
-def get_projection(actor: User, client_id: int) -> ProjectionOut:
+def get_projection(actor: User, client_id: int, query: ProjectionQuery) -> ProjectionOut:
     """Per treated zone: the touch-up window (P10, P50, P90), P(due now), flags and the monthly
     curve; the assumptions used and the model version. Estimates, not guarantees."""
     client = access.get_client(actor, client_id)
     now = utc_now()
-    projection = projections.project_client(client, projections.client_today(client, now))
+    today = projections.client_today(client, now)
+    projection = projections.project_client_as_of(client, query.as_of or today, now)
     record(
         actor, "read", client_id=client.id, object_type="projection", object_id=client.id, now=now
     )

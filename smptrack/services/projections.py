@@ -19,7 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -78,13 +78,16 @@ class ProjectionInputs:
     threshold_density: float
 
 
+def _zone(client: Client) -> ZoneInfo:
+    try:
+        return ZoneInfo(client.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def client_today(client: Client, now: datetime) -> date:
     """The date it is for the client, in their own time zone."""
-    try:
-        zone = ZoneInfo(client.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
+    return now.astimezone(_zone(client)).date()
 
 
 def client_factors(client: Client) -> fade.ClientFactors:
@@ -140,13 +143,29 @@ def load_inputs(client: Client) -> ProjectionInputs:
     return load_inputs_many([client])[client.id]
 
 
-def load_inputs_many(clients: Sequence[Client]) -> dict[int, ProjectionInputs]:
+def load_inputs_many(
+    clients: Sequence[Client], *, known_by: tuple[date, datetime] | None = None
+) -> dict[int, ProjectionInputs]:
     """The model's inputs for several clients in four queries, whatever their histories' size.
 
     Rows are read as plain columns, not ORM objects: a client with a few thousand sun entries
     would otherwise spend most of its projection time building objects it never changes.
+
+    ``known_by=(day, instant)`` keeps only what the app knew then: sessions, exposures and
+    assessments dated on or before ``day`` *and* recorded (``logged_at``/``created_at``, UTC)
+    before ``instant``, so that a record back-dated later does not rewrite history.
     """
     ids = [c.id for c in clients]
+    session_known = exposure_known = assessment_known = sa.true()
+    if known_by is not None:
+        day, instant = known_by
+        session_known = sa.and_(
+            TreatmentSession.performed_on <= day, TreatmentSession.logged_at < instant
+        )
+        exposure_known = sa.and_(SunExposure.exposed_on <= day, SunExposure.created_at < instant)
+        assessment_known = sa.and_(
+            FadeAssessment.assessed_on <= day, FadeAssessment.created_at < instant
+        )
     placements: dict[int, list[sa.Row]] = defaultdict(list)
     for row in db.session.execute(
         sa.select(
@@ -163,7 +182,7 @@ def load_inputs_many(clients: Sequence[Client]) -> dict[int, ProjectionInputs]:
         .join(Placement, Placement.session_id == TreatmentSession.id)
         .outerjoin(PigmentLot, PigmentLot.id == Placement.pigment_lot_id)
         .outerjoin(Pigment, Pigment.id == PigmentLot.pigment_id)
-        .where(TreatmentSession.client_id.in_(ids))
+        .where(TreatmentSession.client_id.in_(ids), session_known)
         .order_by(TreatmentSession.performed_on, TreatmentSession.id, Placement.id)
     ):
         placements[row.client_id].append(row)
@@ -182,7 +201,7 @@ def load_inputs_many(clients: Sequence[Client]) -> dict[int, ProjectionInputs]:
             SunExposure.sunscreen_generous,
             SunExposure.swimming,
             SunExposure.hair_length,
-        ).where(SunExposure.client_id.in_(ids))
+        ).where(SunExposure.client_id.in_(ids), exposure_known)
     ):
         exposures[row[0]].append(row)
     assessments: dict[int, list[sa.Row]] = defaultdict(list)
@@ -195,7 +214,7 @@ def load_inputs_many(clients: Sequence[Client]) -> dict[int, ProjectionInputs]:
             FadeAssessment.assessor_kind,
             FadeAssessment.blur_or_colour_shift,
         )
-        .where(FadeAssessment.client_id.in_(ids))
+        .where(FadeAssessment.client_id.in_(ids), assessment_known)
         .order_by(FadeAssessment.assessed_on)
     ):
         assessments[row.client_id].append(row)
@@ -288,6 +307,22 @@ def project_client(
         threshold_density=inputs.threshold_density,
         colour_shift_zones=inputs.colour_shift_zones,
     )
+
+
+def project_client_as_of(client: Client, as_of: date, now: datetime) -> fade.Projection:
+    """The projection as it stood (or will stand) on ``as_of``, computed in memory; writes nothing.
+
+    A past ``as_of`` (before the client's today at ``now``) uses only the records dated on or
+    before it and recorded by the end of that day in the client's time zone: what the app knew
+    when it planned that day's reminders. Today or a future date uses everything recorded so
+    far, with the clock moved forward. The practice's threshold is today's (settings keep no
+    history). Raises ValueError if the model cannot project the inputs.
+    """
+    if as_of >= client_today(client, now):
+        return project_client(client, as_of)
+    end_of_day = datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=_zone(client))
+    inputs = load_inputs_many([client], known_by=(as_of, end_of_day.astimezone(UTC)))[client.id]
+    return project_client(client, as_of, inputs)
 
 
 def refresh_client(
