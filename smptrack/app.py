@@ -124,11 +124,13 @@ def register_secret_key(app: Flask) -> None:
 
 
 def register_database(app: Flask) -> None:
-    from smptrack.services.projections import install_projection_hooks
+    from smptrack.services import projections
 
     db.init_app(app)
-    # Keeps each client's materialised touch-up date current in the transaction that changes it.
-    install_projection_hooks()
+    # Notes whose inputs change; the unit of work refreshes them by name (refresh_stale).
+    projections.install_stale_tracking()
+    if app.testing:
+        projections.install_commit_check()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             sa.event.listen(db.engine, "connect", _sqlite_pragmas(app))

@@ -64,10 +64,13 @@ def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
         # Links in emails (unsubscribe, "your reminders") point at this server.
         app.config["BASE_URL"] = f"http://{host}:{port}"
     if demo:
+        from smptrack.services import projections
         from smptrack.services.demo import ensure_demo_data
         from smptrack.services.reminders import ensure_demo_reminders
 
-        result = ensure_demo_data(datetime.now(UTC))
+        now = datetime.now(UTC)
+        result = ensure_demo_data(now)
+        projections.refresh_stale(now)  # the unit of work's step: project what was seeded
         db.session.commit()
         ensure_demo_reminders(datetime.now(UTC))
         db.session.commit()
@@ -139,6 +142,11 @@ def create_user(role: str, email: str, display_name: str | None, time_zone: str)
                     time_zone=time_zone,
                 )
             )
+        from datetime import UTC, datetime
+
+        from smptrack.services import projections
+
+        projections.refresh_stale(datetime.now(UTC))
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()

@@ -19,6 +19,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def commit(now: datetime | None = None) -> None:
+    """End a page's or API call's unit of work: materialise what its writes made stale (the
+    projections, the reminders planned from them), then commit. Errors propagate."""
+    from smptrack.extensions import db
+    from smptrack.services import projections
+
+    projections.refresh_stale(now or utc_now())
+    db.session.commit()
+
+
 def remote_addr() -> str | None:
     return request.remote_addr
 

@@ -25,7 +25,6 @@ def years_after_baseline(day: str) -> float:
 def reference_client(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> Client:
     """FADE-MODEL §5's reference client R, with no sun log at all (so sigma is 0.35)."""
     monkeypatch.setattr(projection_api, "utc_now", lambda: AS_OF)
-    db.session.info[projections.NOW_KEY] = AS_OF
     record = personas.record_a
     record.fitzpatrick = 3
     record.hair_length = "shaved"
@@ -39,6 +38,7 @@ def reference_client(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> Cli
         treatment = TreatmentSession(client_id=record.id, performed_on=day, kind=kind)
         treatment.placements.append(Placement(zone="crown", pigment_free_text="carbon SMP"))
         db.session.add(treatment)
+    projections.refresh_stale(AS_OF)
     db.session.commit()
     return record
 

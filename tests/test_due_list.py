@@ -25,7 +25,6 @@ def _treated(practitioner, name: str, last_session: date, **factors) -> Client:
 
 @pytest.fixture
 def practice(personas: Personas) -> dict[str, Client]:
-    db.session.info[projections.NOW_KEY] = NOW
     p = personas.practitioner_p
     clients = {
         "long_ago": _treated(p, "Long Ago", date(2020, 3, 1)),
@@ -53,6 +52,7 @@ def practice(personas: Personas) -> dict[str, Client]:
     )
     clients["rated"] = rated
     _treated(personas.practitioner_q, "Other Practice", date(2019, 1, 1))
+    projections.refresh_stale(NOW)
     db.session.commit()
     return clients
 

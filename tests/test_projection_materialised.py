@@ -20,7 +20,6 @@ NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def reference_client(personas: Personas) -> Client:
     """FADE-MODEL §5's reference client R, treated on the crown in three sessions."""
-    db.session.info[projections.NOW_KEY] = NOW
     record = personas.record_a
     record.fitzpatrick = 3
     record.hair_length = "shaved"
@@ -37,6 +36,7 @@ def reference_client(personas: Personas) -> Client:
         treatment = TreatmentSession(client_id=record.id, performed_on=day, kind=kind)
         treatment.placements.append(Placement(zone="crown", pigment_free_text="carbon"))
         db.session.add(treatment)
+    projections.refresh_stale(NOW)
     db.session.commit()
     return record
 
@@ -60,7 +60,6 @@ def test_a_sunny_log_entry_moves_the_date_earlier_in_the_same_commit(
     reference_client: Client,
 ) -> None:
     before = _stored(reference_client)
-    db.session.info[projections.NOW_KEY] = NOW
     for day in range(1, 29):
         db.session.add(
             SunExposure(
@@ -73,13 +72,13 @@ def test_a_sunny_log_entry_moves_the_date_earlier_in_the_same_commit(
                 hat="none",
             )
         )
+    projections.refresh_stale(NOW)
     db.session.commit()
     assert _stored(reference_client) < before
 
 
 def test_a_low_practitioner_rating_moves_the_date_earlier(reference_client: Client) -> None:
     before = _stored(reference_client)
-    db.session.info[projections.NOW_KEY] = NOW
     db.session.add(
         FadeAssessment(
             client_id=reference_client.id,
@@ -89,33 +88,34 @@ def test_a_low_practitioner_rating_moves_the_date_earlier(reference_client: Clie
             assessor_kind="practitioner_in_person",
         )
     )
+    projections.refresh_stale(NOW)
     db.session.commit()
     assert _stored(reference_client) < before
 
 
 def test_changing_a_client_factor_moves_the_date(reference_client: Client) -> None:
     before = _stored(reference_client)
-    db.session.info[projections.NOW_KEY] = NOW
     reference_client.lifestyle = "outdoor_worker"
+    projections.refresh_stale(NOW)
     db.session.commit()
     assert _stored(reference_client) < before
 
 
 def test_a_placement_added_to_an_existing_session_is_projected(reference_client: Client) -> None:
-    db.session.info[projections.NOW_KEY] = NOW
     treatment = db.session.scalars(sa.select(TreatmentSession)).first()
     db.session.add(
         Placement(session_id=treatment.id, zone="frontal_hairline", pigment_free_text="carbon")
     )
+    projections.refresh_stale(NOW)
     db.session.commit()
     projection = projections.project_client(reference_client, date(2025, 6, 1))
     assert "frontal_hairline" in projection.zones
 
 
 def test_deleting_every_session_clears_the_date(reference_client: Client) -> None:
-    db.session.info[projections.NOW_KEY] = NOW
     for treatment in db.session.scalars(sa.select(TreatmentSession)).all():
         db.session.delete(treatment)
+    projections.refresh_stale(NOW)
     db.session.commit()
     assert _stored(reference_client) is None
 

@@ -29,11 +29,11 @@ def record_session(
     now: datetime = NOW,
 ) -> TreatmentSession:
     """Record a session the way any page or API call does: rows, then one commit."""
-    db.session.info[projections.NOW_KEY] = now
     treatment = TreatmentSession(client_id=client.id, performed_on=day, kind=kind)
     for zone in zones:
         treatment.placements.append(Placement(zone=zone, pigment_free_text="carbon SMP pigment"))
     db.session.add(treatment)
+    projections.refresh_stale(now)
     db.session.commit()
     return treatment
 
@@ -160,8 +160,8 @@ def test_deleting_a_session_cancels_its_pending_reminders_and_keeps_the_sent_one
     sent.status, sent.sent_at = "sent", NOW
     db.session.commit()
 
-    db.session.info[projections.NOW_KEY] = NOW + timedelta(hours=1)
     db.session.delete(db.session.get(TreatmentSession, treatment.id))
+    projections.refresh_stale(NOW + timedelta(hours=1))
     db.session.commit()
 
     statuses = {r.dedupe_key: r.status for r in reminders_of(client)}
@@ -175,8 +175,8 @@ def test_changing_the_clients_time_zone_moves_their_pending_reminders(personas: 
     day4 = next(r for r in reminders_of(client) if r.dedupe_key.endswith("day-4"))
     assert day4.due_at == datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 
-    db.session.info[projections.NOW_KEY] = NOW
     client.time_zone = "Asia/Tokyo"
+    projections.refresh_stale(NOW)
     db.session.commit()
 
     moved = next(r for r in reminders_of(client) if r.dedupe_key.endswith("day-4"))

@@ -49,7 +49,7 @@ from smptrack.services.errors import (
     ServiceError,
     ValidationFailed,
 )
-from smptrack.web import json_error, utc_now
+from smptrack.web import commit, json_error, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def operation(
                 path_args["body"] = parse_body(op.body)
             try:
                 result = view(*args, **path_args)
-                db.session.commit()
+                commit()  # the unit of work's explicit step, then the commit
                 if callable(result) and not isinstance(result, BaseModel):
                     result = result()
             except sa.exc.IntegrityError as exc:

@@ -20,7 +20,7 @@ from smptrack.services import exposure as sun
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import Page
-from smptrack.web import int_arg, remote_addr, role_required, utc_now
+from smptrack.web import commit, int_arg, remote_addr, role_required, utc_now
 
 
 def _audit(action: str, client: Client, object_id: int | None, now: datetime) -> None:
@@ -108,7 +108,7 @@ def new(client_id: int):
                     form.form_errors.append(message)
             flash(exc.message, "error")
         else:
-            db.session.commit()
+            commit(now)
             flash("The assessment is recorded.", "success")
             return redirect(url_for("assessments.index", client_id=client.id))
     return render_template("assessments/new.html", client=client, form=form, kinds=kinds), 422
@@ -127,7 +127,7 @@ def delete(assessment_id: int):
     if request.method == "POST" and form.validate_on_submit():
         _audit("delete", client, assessment.id, now)
         ratings.delete_assessment(current_user, assessment_id, now=now)
-        db.session.commit()
+        commit(now)
         flash("The assessment is deleted.", "success")
         return redirect(url_for("assessments.index", client_id=client.id))
     _audit("read", client, assessment.id, now)

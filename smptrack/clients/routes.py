@@ -16,7 +16,7 @@ from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import paginate
-from smptrack.web import int_arg, remote_addr, role_required, secret_key, utc_now
+from smptrack.web import commit, int_arg, remote_addr, role_required, secret_key, utc_now
 
 
 @bp.route("/")
@@ -72,7 +72,7 @@ def new():
                     getattr(form, name).errors = [message]
             flash(exc.message, "error")
         else:
-            db.session.commit()
+            commit(now)
             flash(f"{client.display_name} is added.", "success")
             return redirect(url_for("clients.show", client_id=client.id))
     status = 422 if form.errors else 200
@@ -169,6 +169,6 @@ def invite(client_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("clients.show", client_id=client.id))
-    db.session.commit()
+    commit(now)
     flash(f"Invitation sent to {invitation.email}.", "success")
     return redirect(url_for("clients.show", client_id=client.id))

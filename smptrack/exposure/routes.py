@@ -27,7 +27,7 @@ from smptrack.services import exposure as sun
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import paginate
-from smptrack.web import int_arg, remote_addr, role_required, utc_now
+from smptrack.web import commit, int_arg, remote_addr, role_required, utc_now
 
 
 def _audit(action: str, client: Client, object_type: str, object_id: int | None, now: datetime):
@@ -111,7 +111,7 @@ def profile(client_id: int):
         except ServiceError as exc:
             _show_service_error(form, exc)
         else:
-            db.session.commit()
+            commit(now)
             flash("Profile saved.", "success")
             return redirect(url_for("exposure.profile", client_id=client.id))
     return render_template("profile/edit.html", client=client, form=form), 422
@@ -193,7 +193,7 @@ def quick(client_id: int):
         except ServiceError as exc:
             _show_service_error(form, exc)
         else:
-            db.session.commit()
+            commit(now)
             flash("Today's time outdoors is logged.", "success")
             return redirect(
                 url_for("exposure.index", client_id=client.id, month=f"{entry.exposed_on:%Y-%m}")
@@ -234,7 +234,7 @@ def new(client_id: int):
         except ServiceError as exc:
             _show_service_error(form, exc)
         else:
-            db.session.commit()
+            commit(now)
             flash("The time outdoors is logged.", "success")
             return redirect(
                 url_for("exposure.index", client_id=client.id, month=f"{entry.exposed_on:%Y-%m}")
@@ -253,7 +253,7 @@ def delete(exposure_id: int):
         month = f"{entry.exposed_on:%Y-%m}"
         _audit("delete", client, "sun_exposure", entry.id, now)
         sun.delete_exposure(current_user, exposure_id, now=now)
-        db.session.commit()
+        commit(now)
         flash("The entry is deleted.", "success")
         return redirect(url_for("exposure.index", client_id=client.id, month=month))
     status = 200 if request.method == "GET" else 422

@@ -12,7 +12,7 @@ from smptrack.privacy import bp
 from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
 from smptrack.services import access, audit, exports
 from smptrack.services.errors import ValidationFailed
-from smptrack.web import remote_addr, role_required, utc_now
+from smptrack.web import commit, remote_addr, role_required, utc_now
 
 
 def _download(document: dict[str, Any], name: str, now: datetime) -> Response:
@@ -72,7 +72,7 @@ def erase_client(client_id: int):
             erasure = exports.erase_client(
                 current_user, client, now=utc_now(), remote_addr=remote_addr()
             )
-            db.session.commit()
+            commit()
             exports.finish_erasure(erasure)  # files only once the rows are gone for good
             # No name in the message: the flash travels in the session cookie.
             flash("The client's record, history and files are erased.", "success")
@@ -105,7 +105,7 @@ def erase_own():
             form.password.errors = [exc.fields.get("password", exc.message)]
         else:
             logout_user()
-            db.session.commit()
+            commit()
             exports.finish_erasure(erasure)  # files only once the rows are gone for good
             flash("Your account and everything smptrack held about you are erased.", "success")
             return redirect(url_for("home.index"))

@@ -5,12 +5,15 @@ sessions with placements, lots and pigments, the sun log, the assessments, the p
 threshold) and runs ``domain.fade.project``. ``refresh_client`` writes ``next_touch_up_on``, the
 window and the model version onto the client.
 
-Materialisation happens in the same transaction as any change of the inputs, whoever makes it
-(page, API, CLI, worker): a ``before_flush`` hook notes which clients had an input change
-(session, placement, sun exposure, assessment, client factor) and a ``before_commit`` hook
-refreshes them just before the commit. Services therefore need not remember to call anything,
-and a forgotten call cannot leave a stale touch-up date behind. Bulk ``UPDATE``/``DELETE``
-statements bypass the hooks; code that uses them must call ``refresh_client`` itself.
+Materialisation is an explicit step of the unit of work: the request, CLI command or worker step
+that changed a model input calls ``refresh_stale(now)`` by name, with its own clock, just before
+it commits (pages and API through ``web.commit``). A ``before_flush`` tracker only notes which
+clients had an input change (session, placement, sun exposure, assessment, client factor); it
+computes nothing. Failures propagate: the request answers an error and rolls back rather than
+committing a stale projection. In TESTING mode ``install_commit_check`` makes a commit inside a
+request that leaves a noted client unrefreshed fail loudly, so a forgotten call site is found by
+the suite. Bulk ``UPDATE``/``DELETE`` statements bypass the tracker; code that uses them must
+call ``refresh_client`` itself.
 """
 
 from __future__ import annotations
@@ -41,7 +44,11 @@ from smptrack.models import (
 log = logging.getLogger(__name__)
 
 STALE_KEY = "smptrack.stale_projections"
-NOW_KEY = "smptrack.now"  # a caller (a test, the worker) may fix the clock for the hooks
+
+
+class StaleProjectionError(AssertionError):
+    """A commit (in TESTING mode) would have left a client's projection stale."""
+
 
 # Client columns the model reads; a change to any of them makes the projection stale.
 FACTOR_COLUMNS = frozenset(
@@ -328,17 +335,13 @@ def project_client_as_of(client: Client, as_of: date, now: datetime) -> fade.Pro
 def refresh_client(
     client: Client, now: datetime, inputs: ProjectionInputs | None = None
 ) -> fade.Projection | None:
-    """Project ``client`` as of their today and store the result on the row (flushes).
+    """Project ``client`` as of their today and store the result on the row.
 
     A projection that cannot be computed (it should not happen: the database's constraints
-    match the model's) is logged and leaves the client "not projected" rather than failing the
-    change that triggered it.
+    match the model's) raises: the change that triggered it rolls back rather than committing a
+    stale touch-up date.
     """
-    try:
-        projection = project_client(client, client_today(client, now), inputs)
-    except ValueError:
-        log.exception("fade projection failed for client %s", client.id)
-        projection = None
+    projection: fade.Projection | None = project_client(client, client_today(client, now), inputs)
     window = None
     if projection is not None and projection.next_touch_up_zone is not None:
         window = projection.zones[projection.next_touch_up_zone].window
@@ -377,7 +380,56 @@ def rebuild_all(
     return total
 
 
-# --- the hooks that keep the materialised projection current ---------------------------------
+# --- the unit of work's step that keeps the materialised projection current -------------------
+
+
+def refresh_stale(now: datetime, session: so.Session | None = None) -> list[int]:
+    """Re-project and replan every client whose inputs changed in this transaction (flushes).
+
+    The explicit step a request, CLI command or worker step runs just before it commits, with
+    its own ``now``. Replanning belongs here so that a recorded session creates its aftercare
+    and next-session reminders in the same transaction. Nothing is swallowed: an error
+    propagates to the caller, which rolls back. Returns the ids refreshed.
+    """
+    from smptrack.services.reminders import plan_reminders
+
+    session = session or db.session()
+    done: list[int] = []
+    for _ in range(3):  # refreshing flushes, which may note nothing new; a bound, not a loop
+        session.flush()
+        stale = _pop_stale(session)
+        if not stale:
+            return done
+        clients = [
+            c
+            for c in session.scalars(sa.select(Client).where(Client.id.in_(sorted(stale)))).all()
+            if c not in session.deleted
+        ]
+        loaded = load_inputs_many(clients) if clients else {}
+        for client in clients:
+            refresh_client(client, now, loaded[client.id])
+            plan_reminders(client, now)
+            done.append(client.id)
+    session.flush()
+    if pending_stale(session):
+        raise RuntimeError("projection refresh did not settle after three rounds")
+    return done
+
+
+def pending_stale(session: so.Session) -> set[int]:
+    """The clients noted stale and not yet refreshed (new clients once they have an id)."""
+    stale = set(session.info.get(STALE_KEY, ()))
+    stale.update(c.id for c in session.info.get(STALE_KEY + ".new", ()) if c.id is not None)
+    return stale
+
+
+def _pop_stale(session: so.Session) -> set[int]:
+    stale = pending_stale(session)
+    _forget(session)
+    return stale
+
+
+# --- the tracker: notes which clients' inputs changed; computes nothing ------------------------
 
 
 def _client_ids_touched(session: so.Session, objects: Iterable[object]) -> set[int]:
@@ -416,46 +468,37 @@ def _note_stale(session: so.Session, flush_context: object, instances: object) -
     session.info.setdefault(STALE_KEY + ".new", []).extend(new_clients)
 
 
-def _refresh_stale(session: so.Session) -> None:
-    """Re-project the clients whose inputs changed, then replan their reminders, before commit.
-
-    Replanning belongs here so that a recorded session creates its aftercare and next-session
-    reminders in the same transaction, whatever page, API call or command recorded it.
-    """
-    from smptrack.services.reminders import plan_reminders
-
-    now = session.info.get(NOW_KEY) or datetime.now(UTC)
-    for _ in range(3):  # refreshing flushes, which may note nothing new; a bound, not a loop
-        session.flush()
-        stale: set = session.info.pop(STALE_KEY, set())
-        for new_client in session.info.pop(STALE_KEY + ".new", []):
-            if new_client.id is not None:
-                stale.add(new_client.id)
-        if not stale:
-            return
-        for client_id in sorted(stale):
-            client = session.get(Client, client_id)
-            if client is not None and client not in session.deleted:
-                refresh_client(client, now)
-                try:
-                    plan_reminders(client, now)
-                except ValueError:
-                    # As with the projection: a plan that cannot be made is logged and must not
-                    # refuse the change that triggered it; the daily replan tries again.
-                    log.exception("reminder planning failed for client %s", client_id)
-
-
 def _forget(session: so.Session, *args: object) -> None:
     session.info.pop(STALE_KEY, None)
     session.info.pop(STALE_KEY + ".new", None)
 
 
-def install_projection_hooks() -> None:
-    """Attach the hooks to every ORM session (idempotent; called by the app factory)."""
+def install_stale_tracking() -> None:
+    """Note stale clients on every flush; forget them when the transaction ends (idempotent)."""
     for name, handler in (
         ("before_flush", _note_stale),
-        ("before_commit", _refresh_stale),
+        ("after_commit", _forget),
         ("after_rollback", _forget),
     ):
         if not sa.event.contains(so.Session, name, handler):
             sa.event.listen(so.Session, name, handler)
+
+
+def _assert_nothing_stale(session: so.Session) -> None:
+    from flask import current_app, has_request_context
+
+    if not has_request_context() or not current_app.testing:
+        return
+    session.flush()
+    stale = pending_stale(session)
+    if stale:
+        raise StaleProjectionError(
+            f"commit would leave the projection of clients {sorted(stale)} stale: "
+            "call projections.refresh_stale(now) (web.commit) before committing"
+        )
+
+
+def install_commit_check() -> None:
+    """TESTING only: a commit in a request that leaves a noted client unrefreshed raises."""
+    if not sa.event.contains(so.Session, "before_commit", _assert_nothing_stale):
+        sa.event.listen(so.Session, "before_commit", _assert_nothing_stale)

@@ -24,7 +24,7 @@ from smptrack.treatments.forms import (
     DeleteSessionForm,
     PractitionerSessionForm,
 )
-from smptrack.web import remote_addr, role_required, utc_now
+from smptrack.web import commit, remote_addr, role_required, utc_now
 
 SessionForm = PractitionerSessionForm | ClientSessionForm
 
@@ -222,7 +222,7 @@ def new(client_id: int):
     recorded = _submit(form, save)
     if recorded is None:
         return _render_form(form, client, editing=None, status=422)
-    db.session.commit()
+    commit(now)
     flash(f"The session of {recorded.performed_on.isoformat()} is recorded.", "success")
     return redirect(url_for("treatments.show", session_id=recorded.id))
 
@@ -287,7 +287,7 @@ def edit(session_id: int):
     changed = _submit(form, save)
     if changed is None:
         return _render_form(form, client, editing=treatment_session, status=422)
-    db.session.commit()
+    commit()
     flash("The session is updated.", "success")
     return redirect(url_for("treatments.show", session_id=changed.id))
 
@@ -302,7 +302,7 @@ def delete(session_id: int):
         performed_on = treatment_session.performed_on
         service.delete_session(current_user, treatment_session, now=now)
         _audit("delete", client.id, "treatment_session", session_id, now)
-        db.session.commit()
+        commit(now)
         flash(f"The session of {performed_on.isoformat()} is deleted.", "success")
         return redirect(_after_change(client))
     _audit("read", client.id, "treatment_session", treatment_session.id, now)
