@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from smptrack.domain import limits
 from smptrack.forms import BaseForm, in_range
@@ -75,6 +75,20 @@ class PracticeSettingsForm(BaseForm):
     series_sessions = _days(1, 6, "Sessions in an initial series")
     self_check_months = _days(3, 36, "First self-check after (months), then yearly")
     touch_up_lead = _days(0, 365, "Touch-up reminder this many days before the most likely date")
+    touch_up_threshold_pct = IntegerField(
+        "A zone is due for a touch-up at (% of its healed density)",
+        # Optional: a form without it (an older page still open) keeps the stored threshold.
+        validators=[
+            Optional(),
+            in_range(
+                limits.TOUCH_UP_THRESHOLD_PCT,
+                f"Enter a whole percentage from {limits.TOUCH_UP_THRESHOLD_PCT.low} to "
+                f"{limits.TOUCH_UP_THRESHOLD_PCT.high}.",
+            ),
+        ],
+        description="Higher means touch-ups come sooner. Saving recomputes every client's "
+        "touch-up window.",
+    )
     aftercare_instructions = TextAreaField(
         "Aftercare instructions",
         validators=[Length(max=limits.NOTES_MAX)],

@@ -176,6 +176,9 @@ def practice_settings():
         form.waking_hours_start.data = practice.hours.start
         form.waking_hours_end.data = practice.hours.end
         form.aftercare_instructions.data = practice.aftercare_instructions
+        form.touch_up_threshold_pct.data = service.practice_input_of(
+            current_user
+        ).touch_up_threshold_pct
         return render_template("reminders/practice.html", form=form, defaults=_defaults())
     if form.validate_on_submit():
         data = service.PracticeInput(
@@ -190,6 +193,7 @@ def practice_settings():
             self_check_months=form.self_check_months.data,
             touch_up_lead=form.touch_up_lead.data,
             aftercare_instructions=form.aftercare_instructions.data or "",
+            touch_up_threshold_pct=form.touch_up_threshold_pct.data,
         )
         try:
             _, count = service.update_practice_settings(current_user, data, now=utc_now())
@@ -210,6 +214,7 @@ def _defaults() -> dict:
     values = dict(protocol.DEFAULT_OFFSETS)
     values["aftercare"] = ", ".join(str(d) for d in values["aftercare"])
     values["waking_hours"] = "%02d:00–%02d:00" % protocol.DEFAULT_WAKING_HOURS  # noqa: UP031
+    values["touch_up_threshold_pct"] = 70
     return values
 
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from smptrack.domain import protocol
+from smptrack.domain import limits, protocol
 from smptrack.domain import text as text_rule
 from smptrack.domain.limits import NOTES_MAX
 from smptrack.domain.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
@@ -37,6 +37,7 @@ from smptrack.models import (
     SchedulerHeartbeat,
     TreatmentSession,
 )
+from smptrack.services import projections
 from smptrack.services.access import Actor, require_practice_of, require_practitioner
 from smptrack.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from smptrack.services.pagination import Page
@@ -491,6 +492,8 @@ class PracticeInput:
     self_check_months: int
     touch_up_lead: int
     aftercare_instructions: str = ""
+    # FADE-MODEL §1's D* in percent; None keeps the stored threshold (70 % if none).
+    touch_up_threshold_pct: int | None = None
 
 
 def practice_settings_row(actor: Actor) -> PracticeSettings | None:
@@ -503,13 +506,25 @@ def practice_settings_row(actor: Actor) -> PracticeSettings | None:
 def update_practice_settings(
     actor: Actor, data: PracticeInput, *, now: datetime
 ) -> tuple[PracticeSettings, int]:
-    """Store the practice's reminder timing and replan its clients. Flushes.
+    """Store the practice's reminder timing and touch-up threshold, and replan its clients.
+    Flushes.
 
+    A changed threshold first re-projects every client of the practice (their materialised
+    touch-up dates and due flags), so the replan in the same transaction uses the new windows.
     Returns the settings row and the number of clients replanned. Raises Forbidden for anyone
-    but a practitioner, ValidationFailed (per field) for values outside the documented limits.
+    but a practitioner, ValidationFailed (per field) for values outside the documented limits;
+    nothing is written then.
     """
     require_practitioner(actor)
     fields: dict[str, str] = {}
+    threshold = data.touch_up_threshold_pct
+    bounds = limits.TOUCH_UP_THRESHOLD_PCT
+    if threshold is not None and (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int)
+        or not bounds.low <= threshold <= bounds.high
+    ):
+        fields["touch_up_threshold_pct"] = f"A whole percentage from {bounds.low} to {bounds.high}."
     offsets: dict[str, Any] = {}
     for name in protocol.DEFAULT_OFFSETS:
         try:
@@ -539,13 +554,47 @@ def update_practice_settings(
     row.waking_hours_end = hours.end
     row.reminder_offsets = {k: list(v) if isinstance(v, tuple) else v for k, v in offsets.items()}
     row.aftercare_instructions = instructions.strip()
+    reproject = threshold is not None and threshold != (row.touch_up_threshold_pct or 70)
+    if threshold is not None:
+        row.touch_up_threshold_pct = threshold
     db.session.flush()
-    clients = db.session.scalars(sa.select(Client).where(Client.practitioner_id == actor.id))
+    clients = db.session.scalars(
+        sa.select(Client).where(Client.practitioner_id == actor.id).order_by(Client.id)
+    ).all()
     count = 0
-    for client in clients:
-        plan_reminders(client, now)
-        count += 1
+    for start in range(0, len(clients), _REPLAN_BATCH):
+        batch = clients[start : start + _REPLAN_BATCH]
+        loaded = projections.load_inputs_many(batch) if reproject else {}
+        for client in batch:
+            if reproject:
+                projections.refresh_client(client, now, loaded[client.id])
+            plan_reminders(client, now)
+            count += 1
     return row, count
+
+
+_REPLAN_BATCH = 200  # clients whose inputs are loaded at once when a threshold change re-projects
+
+
+def practice_input_of(actor: Actor) -> PracticeInput:
+    """The practice's current settings (the documented defaults where none are stored)."""
+    row = practice_settings_row(actor)
+    practice = practice_protocol(actor.id)
+    offsets = practice.offsets.as_mapping()
+    return PracticeInput(
+        waking_hours_start=practice.hours.start,
+        waking_hours_end=practice.hours.end,
+        aftercare=list(offsets["aftercare"]),
+        healed_check=offsets["healed_check"],
+        next_session=offsets["next_session"],
+        next_session_lead=offsets["next_session_lead"],
+        next_session_min=offsets["next_session_min"],
+        series_sessions=offsets["series_sessions"],
+        self_check_months=offsets["self_check_months"],
+        touch_up_lead=offsets["touch_up_lead"],
+        aftercare_instructions=practice.aftercare_instructions,
+        touch_up_threshold_pct=(row.touch_up_threshold_pct if row is not None else None) or 70,
+    )
 
 
 # --- Queries for the pages and the command line -----------------------------------------------

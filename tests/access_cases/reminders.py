@@ -99,4 +99,19 @@ CASES = [
         signed_in(403, practitioner_p=422, practitioner_q=422),
         body={"waking_hours_start": "20", "waking_hours_end": "9"},
     ),
+    Case(
+        "GET",
+        "/api/v1/practice/settings",
+        "/api/v1/practice/settings",
+        everyone(403, anonymous=401, practitioner_p=200, practitioner_q=200),
+        json=True,
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/practice/settings",
+        "/api/v1/practice/settings",
+        everyone(403, anonymous=401, practitioner_p=200, practitioner_q=200),
+        json=True,
+        body={"touch_up_lead_days": 90},
+    ),
 ]
