@@ -18,6 +18,7 @@ from smptrack.domain.vocabulary import HAIR_LENGTHS, ZONES
 from smptrack.extensions import db
 from smptrack.models import AuditEvent, Client, Placement, SunExposure, TreatmentSession, User
 from smptrack.services import exposure as sun
+from smptrack.services import projections
 from smptrack.services.errors import NotFound, ValidationFailed
 from tests.conftest import (
     BOOKKEEPING_TABLES,
@@ -293,6 +294,7 @@ def test_the_month_list_shows_each_months_dose_per_treated_zone(
         entry_input(exposed_on=date(2026, 6, 3), hat="cap"),
         now=NOW,
     )
+    projections.refresh_stale(datetime.now(UTC))  # the unit of work's step
     db.session.commit()
 
     page = log_in(client, personas.client_a).get(f"/clients/{crown_client.id}/sun")
@@ -317,6 +319,7 @@ def test_the_month_list_is_paginated_and_a_month_can_be_chosen(
             entry_input(exposed_on=date(2026, month, 10)),
             now=NOW,
         )
+    projections.refresh_stale(datetime.now(UTC))  # the unit of work's step
     db.session.commit()
     viewer = log_in(client, personas.practitioner_p)
 

@@ -24,7 +24,7 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import audit
+from smptrack.services import audit, projections
 from tests.conftest import Personas, log_in, make_client, make_user
 
 ZONES3 = ("frontal_hairline", "crown", "mid_scalp")
@@ -189,6 +189,7 @@ def test_the_client_page_shows_sessions_with_placements_sun_months_and_assessmen
     add_assessment(record, date(2025, 4, 15), density=100, by=p, note="Healed check done")
     add_exposure(record, date(2025, 7, 1), minutes=90)
     add_exposure(record, date(2025, 7, 20), minutes=30)
+    projections.refresh_stale(datetime.now(UTC))  # the unit of work's step
     db.session.commit()
 
     response = visit(app, p, f"/clients/{record.id}")
@@ -248,6 +249,7 @@ def test_a_long_history_is_paginated_by_month(app: Flask, personas: Personas) ->
     app.config["PAGE_SIZE"] = 2
     for month in (1, 2, 3, 4, 5):
         add_exposure(personas.record_a, date(2025, month, 10))
+    projections.refresh_stale(datetime.now(UTC))  # the unit of work's step
     db.session.commit()
     p = personas.practitioner_p
 

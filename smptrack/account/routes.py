@@ -16,7 +16,7 @@ from smptrack.account.forms import (
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, session_links
 from smptrack.outgoing import external_url
-from smptrack.services import access, accounts, audit, projections, throttle
+from smptrack.services import access, accounts, audit, materialised, projections, throttle
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import paginate
@@ -43,7 +43,8 @@ def me():
     if client is not None:
         history = history_service.client_history(client)
         months = paginate(history.months, int_arg("page", 1), int(current_app.config["PAGE_SIZE"]))
-        projection = projections.project_client(client, projections.client_today(client, utc_now()))
+        today = projections.client_today(client, utc_now())
+        projection = materialised.projection_for(client, today)
         chart = charts.chart_for_history(projection, history)
     return render_template(
         "account/me.html",

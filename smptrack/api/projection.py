@@ -13,7 +13,7 @@ from smptrack.api.registry import operation
 from smptrack.api.schemas import PageQuery, QueryDate, QueryModel, ResponseModel
 from smptrack.domain import fade, limits
 from smptrack.models import User
-from smptrack.services import access, due, projections
+from smptrack.services import access, due, materialised, projections
 from smptrack.web import utc_now
 
 
@@ -150,7 +150,11 @@ def get_projection(actor: User, client_id: int, query: ProjectionQuery) -> Proje
     client = access.get_client(actor, client_id)
     now = utc_now()
     today = projections.client_today(client, now)
-    projection = projections.project_client_as_of(client, query.as_of or today, now)
+    projection = (
+        materialised.projection_for(client, today)
+        if query.as_of in (None, today)
+        else projections.project_client_as_of(client, query.as_of, now)
+    )
     record(
         actor, "read", client_id=client.id, object_type="projection", object_id=client.id, now=now
     )

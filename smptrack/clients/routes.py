@@ -11,7 +11,7 @@ from smptrack.clients.forms import ClientForm, InviteForm
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, practice_links, session_links
 from smptrack.outgoing import external_url
-from smptrack.services import access, account_mail, accounts, audit, projections
+from smptrack.services import access, account_mail, accounts, audit, materialised, projections
 from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
@@ -97,7 +97,7 @@ def show(client_id: int):
     per_page = int(current_app.config["PAGE_SIZE"])
     history = history_service.client_history(client)
     months = paginate(history.months, int_arg("page", 1), per_page)
-    projection = projections.project_client(client, projections.client_today(client, utc_now()))
+    projection = materialised.projection_for(client, projections.client_today(client, utc_now()))
     chart = charts.chart_for_history(projection, history)
     manages = access.may_manage_practice(current_user, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None

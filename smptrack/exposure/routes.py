@@ -22,7 +22,7 @@ from smptrack.exposure.forms import (
 )
 from smptrack.extensions import db
 from smptrack.models import Client
-from smptrack.services import access, audit
+from smptrack.services import access, audit, materialised
 from smptrack.services import exposure as sun
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
@@ -133,8 +133,7 @@ def _month_arg(value: str | None) -> date | None:
 
 def _render_log(client: Client, quick_form: QuickExposureForm, now: datetime, status: int = 200):
     zones = sun.treated_zones(client)
-    log = sun.exposures_of(client)
-    months = sun.monthly_summary(client, zones=zones, exposures=log)
+    months = materialised.stored_sun_months(client, zones)  # stored by the writes
     per_page = int(current_app.config["PAGE_SIZE"])
     page = paginate(months, int_arg("page", 1), per_page)
     today = profiles.client_today(client, now)
@@ -143,8 +142,7 @@ def _render_log(client: Client, quick_form: QuickExposureForm, now: datetime, st
         selected = months[0].month if months else today.replace(day=1)
     entries = [
         (entry, sun.ambient_dose(entry), sun.effective_dose_by_zone(client, entry, zones=zones))
-        for entry in log
-        if entry.exposed_on.replace(day=1) == selected
+        for entry in sun.exposures_of(client, year=selected.year, month=selected.month)
     ]
     return (
         render_template(

@@ -6,6 +6,7 @@ from smptrack.models.assessments import FadeAssessment
 from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
 from smptrack.models.exposure import SunExposure
+from smptrack.models.materialised import ClientProjection, SunDoseMonth
 from smptrack.models.pigments import Pigment, PigmentLot
 from smptrack.models.practice import PracticeSettings
 from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHeartbeat
@@ -17,6 +18,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Client",
+    "ClientProjection",
     "FadeAssessment",
     "Invitation",
     "LoginSession",
@@ -27,6 +29,7 @@ __all__ = [
     "Reminder",
     "ReminderPreference",
     "SchedulerHeartbeat",
+    "SunDoseMonth",
     "SunExposure",
     "ThrottleCounter",
     "TreatmentSession",

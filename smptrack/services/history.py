@@ -3,7 +3,7 @@
 The history page shows every session with its placements and pigment lots, the sun log summed by
 month, and the fade assessments, merged into one timeline. However long the history, loading it
 costs a fixed handful of SELECTs: sessions, then placements, lots and pigments by ``selectinload``
-(one IN query each), assessments, the sun log (one query, priced by the exposure service),
+(one IN query each), assessments, the sun log (the monthly doses the writes stored, one query),
 and the names of the people who recorded things (one query). Nothing here writes.
 """
 
@@ -29,7 +29,7 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import exposure
+from smptrack.services import materialised
 from smptrack.services.pagination import Page
 
 T = TypeVar("T")
@@ -135,7 +135,7 @@ def _sun_months(client: Client, zones: list[str]) -> list[SunMonth]:
             ambient_sed=summary.ambient_sed,
             effective_sed_by_zone=dict(summary.effective_sed_by_zone),
         )
-        for summary in exposure.monthly_summary(client, zones=zones)
+        for summary in materialised.stored_sun_months(client, zones)
     ]
 
 

@@ -341,7 +341,10 @@ def refresh_client(
     match the model's) raises: the change that triggered it rolls back rather than committing a
     stale touch-up date.
     """
+    from smptrack.services.materialised import store_projection
+
     projection: fade.Projection | None = project_client(client, client_today(client, now), inputs)
+    store_projection(client, projection, now)
     window = None
     if projection is not None and projection.next_touch_up_zone is not None:
         window = projection.zones[projection.next_touch_up_zone].window
@@ -365,6 +368,8 @@ def rebuild_all(
     now: datetime, *, batch_size: int = 200, progress: Callable[[int, int], None] | None = None
 ) -> int:
     """Recompute every client (after a model upgrade), committing per batch. Returns the count."""
+    from smptrack.services.materialised import store_sun_doses
+
     ids = db.session.scalars(sa.select(Client.id).order_by(Client.id)).all()
     total = len(ids)
     for start in range(0, total, batch_size):
@@ -374,6 +379,7 @@ def rebuild_all(
         loaded = load_inputs_many(batch)
         for client in batch:
             refresh_client(client, now, loaded[client.id])
+        store_sun_doses(batch)
         db.session.commit()
         if progress is not None:
             progress(min(start + batch_size, total), total)
@@ -391,6 +397,7 @@ def refresh_stale(now: datetime, session: so.Session | None = None) -> list[int]
     and next-session reminders in the same transaction. Nothing is swallowed: an error
     propagates to the caller, which rolls back. Returns the ids refreshed.
     """
+    from smptrack.services.materialised import store_sun_doses
     from smptrack.services.reminders import plan_reminders
 
     session = session or db.session()
@@ -410,6 +417,7 @@ def refresh_stale(now: datetime, session: so.Session | None = None) -> list[int]
             refresh_client(client, now, loaded[client.id])
             plan_reminders(client, now)
             done.append(client.id)
+        store_sun_doses(clients)
     session.flush()
     if pending_stale(session):
         raise RuntimeError("projection refresh did not settle after three rounds")

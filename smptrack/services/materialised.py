@@ -1,0 +1,197 @@
+"""Storing and reading what writes materialise: the projection document and the monthly doses.
+
+``store_projection`` and ``store_sun_doses`` run inside ``projections.refresh_stale`` (the unit of
+work's step); ``stored_projection`` and ``stored_sun_months`` are what the pages and the API read,
+one SELECT each, whatever the client's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from smptrack.domain import fade
+from smptrack.domain.vocabulary import ZONES
+from smptrack.extensions import db
+from smptrack.models import Client, ClientProjection, SunDoseMonth
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def encode_projection(projection: fade.Projection) -> dict:
+    return {
+        "model_version": projection.model_version,
+        "as_of": projection.as_of.isoformat(),
+        "threshold_density": projection.threshold_density,
+        "prior_sigma": projection.prior_sigma,
+        "rate_multiplier": list(projection.rate_multiplier),
+        "next_touch_up_on": _iso(projection.next_touch_up_on),
+        "next_touch_up_zone": projection.next_touch_up_zone,
+        "assumptions": list(projection.assumptions),
+        "zones": [_encode_zone(z) for z in projection.zones.values()],
+    }
+
+
+def _encode_zone(z: fade.ZoneProjection) -> dict:
+    w = z.window
+    return {
+        "zone": z.zone,
+        "baseline": z.baseline.isoformat(),
+        "course_sessions": z.course_sessions,
+        "f_bio": z.f_bio,
+        "annual_effective_sed": z.annual_effective_sed,
+        "rate_per_year": z.rate_per_year,
+        "density_now": z.density_now,
+        "window": [
+            w.earliest.isoformat(),
+            w.most_likely.isoformat(),
+            w.latest.isoformat(),
+            w.earliest_years,
+            w.most_likely_years,
+            w.latest_years,
+        ],
+        "p_due_now": z.p_due_now,
+        "due_now_override": z.due_now_override,
+        "due_now": z.due_now,
+        "ignored_healing_ratings": [
+            [a.day.isoformat(), a.zone, a.density, a.assessor] for a in z.ignored_healing_ratings
+        ],
+        "review_reasons": list(z.review_reasons),
+        "advisory_reasons": list(z.advisory_reasons),
+        "curve": [
+            [p.day.isoformat(), p.years, p.density, p.density_p10, p.density_p90] for p in z.curve
+        ],
+    }
+
+
+def decode_projection(doc: dict) -> fade.Projection:
+    return fade.Projection(
+        model_version=doc["model_version"],
+        as_of=date.fromisoformat(doc["as_of"]),
+        threshold_density=doc["threshold_density"],
+        prior_sigma=doc["prior_sigma"],
+        rate_multiplier=tuple(doc["rate_multiplier"]),
+        zones={z["zone"]: _decode_zone(z) for z in doc["zones"]},
+        next_touch_up_on=_day(doc["next_touch_up_on"]),
+        next_touch_up_zone=doc["next_touch_up_zone"],
+        assumptions=tuple(doc["assumptions"]),
+    )
+
+
+def _decode_zone(z: dict) -> fade.ZoneProjection:
+    e, m, la, ey, my, ly = z["window"]
+    return fade.ZoneProjection(
+        zone=z["zone"],
+        baseline=date.fromisoformat(z["baseline"]),
+        course_sessions=z["course_sessions"],
+        f_bio=z["f_bio"],
+        annual_effective_sed=z["annual_effective_sed"],
+        rate_per_year=z["rate_per_year"],
+        density_now=z["density_now"],
+        window=fade.TouchUpWindow(
+            earliest=date.fromisoformat(e),
+            most_likely=date.fromisoformat(m),
+            latest=date.fromisoformat(la),
+            earliest_years=ey,
+            most_likely_years=my,
+            latest_years=ly,
+        ),
+        p_due_now=z["p_due_now"],
+        due_now_override=z["due_now_override"],
+        due_now=z["due_now"],
+        ignored_healing_ratings=tuple(
+            fade.FadeAssessment(day=date.fromisoformat(d), zone=zone, density=x, assessor=a)
+            for d, zone, x, a in z["ignored_healing_ratings"]
+        ),
+        review_reasons=tuple(z["review_reasons"]),
+        advisory_reasons=tuple(z["advisory_reasons"]),
+        curve=tuple(
+            fade.CurvePoint(
+                day=date.fromisoformat(d), years=y, density=x, density_p10=lo, density_p90=hi
+            )
+            for d, y, x, lo, hi in z["curve"]
+        ),
+    )
+
+
+def store_projection(client: Client, projection: fade.Projection, now: datetime) -> None:
+    """Replace the client's stored projection document (flushes nothing itself)."""
+    row = db.session.get(ClientProjection, client.id)
+    if row is None:
+        row = ClientProjection(client_id=client.id)
+        db.session.add(row)
+    row.as_of = projection.as_of
+    row.model_version = projection.model_version
+    row.computed_at = now
+    row.document = encode_projection(projection)
+
+
+def stored_projection(client: Client) -> fade.Projection | None:
+    """The projection the last write stored (one SELECT); None if none was ever stored."""
+    doc = db.session.scalar(
+        sa.select(ClientProjection.document).where(ClientProjection.client_id == client.id)
+    )
+    return decode_projection(doc) if doc is not None else None
+
+
+def projection_for(client: Client, today: date) -> fade.Projection:
+    """What the pages and the API show: the stored projection when it is ``today``'s (one
+    SELECT). Before the daily replan has moved it to a new day (or for a client stored before
+    this table existed) it is computed in memory; a read never writes it."""
+    from smptrack.services import projections
+
+    stored = stored_projection(client)
+    if stored is not None and stored.as_of == today:
+        return stored
+    return projections.project_client(client, today)
+
+
+def store_sun_doses(clients: Sequence[Client]) -> None:
+    """Recompute the monthly dose summaries of ``clients`` from their whole sun log."""
+    from smptrack.services import exposure
+
+    if not clients:
+        return
+    ids = [c.id for c in clients]
+    db.session.execute(sa.delete(SunDoseMonth).where(SunDoseMonth.client_id.in_(ids)))
+    for client in clients:
+        for summary in exposure.monthly_summary(client, zones=ZONES):
+            db.session.add(
+                SunDoseMonth(
+                    client_id=client.id,
+                    month=summary.month,
+                    entries=summary.entries,
+                    minutes=summary.minutes,
+                    ambient_sed=summary.ambient_sed,
+                    effective_sed_by_zone=dict(summary.effective_sed_by_zone),
+                )
+            )
+
+
+def stored_sun_months(client: Client, zones: Sequence[str]):
+    """The stored monthly summaries, newest first, with the dose at ``zones`` (one SELECT)."""
+    from smptrack.services.exposure import MonthSummary
+
+    rows = db.session.scalars(
+        sa.select(SunDoseMonth)
+        .where(SunDoseMonth.client_id == client.id)
+        .order_by(SunDoseMonth.month.desc())
+    )
+    return [
+        MonthSummary(
+            month=r.month,
+            entries=r.entries,
+            minutes=r.minutes,
+            ambient_sed=r.ambient_sed,
+            effective_sed_by_zone={z: r.effective_sed_by_zone.get(z, 0.0) for z in zones},
+        )
+        for r in rows
+    ]
