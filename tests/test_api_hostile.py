@@ -157,6 +157,16 @@ ROUTES = {
         texts={"lot_number": 60},
         lines=("lot_number",),
     ),
+    "change practice settings": Route(
+        "PATCH",
+        "/api/v1/practice/settings",
+        {"touch_up_lead_days": 90},
+        ints={
+            "touch_up_threshold_pct": (50, 95),
+            "touch_up_lead_days": (0, 365),
+            "healed_check_day": (14, 90),
+        },
+    ),
     "issue token": Route(
         "POST",
         "/api/v1/tokens",
@@ -529,6 +539,9 @@ test_generated_hostile_edits_to_assess_are_refused = _property("assess")
 test_generated_hostile_edits_to_add_pigment_are_refused = _property("add pigment")
 test_generated_hostile_edits_to_add_lot_are_refused = _property("add lot")
 test_generated_hostile_edits_to_issue_token_are_refused = _property("issue token")
+test_generated_hostile_edits_to_change_practice_settings_are_refused = _property(
+    "change practice settings"
+)
 
 
 def test_every_write_route_of_the_api_is_attacked_here(app: Flask) -> None:
