@@ -49,7 +49,9 @@ def list_exposures(actor: User, client_id: int, query: ExposureQuery) -> Exposur
 )
 def log_exposure(actor: User, client_id: int, body: ExposureCreate) -> ExposureOut:
     """By the client or their practitioner. `uv_index` is the period's `average` or the day's
-    `daily_max` (say which in `uv_index_kind`); times are local wall-clock times. The effective
+    `daily_max` (say which in `uv_index_kind`); times are local wall-clock times. Without a
+    UV index, give `sky` and `start_time`: the window's average is estimated from the sun at the
+    client's location (FADE-MODEL §11) and the entry says `uv_index_estimated`. The effective
     dose at each zone is derived (FADE-MODEL §3), never sent."""
     client = access.get_client(actor, client_id)
     now = utc_now()

@@ -43,6 +43,7 @@ from smptrack.domain.vocabulary import (
     ROLES,
     SEBUM,
     SESSION_KINDS,
+    SKIES,
     SWIMMING,
     UV_INDEX_KINDS,
     ZONES,
@@ -197,6 +198,7 @@ Depth = Literal[DEPTHS]
 Hat = Literal[HATS]
 HairLength = Literal[HAIR_LENGTHS]
 UvIndexKind = Literal[UV_INDEX_KINDS]
+Sky = Literal[SKIES]
 AssessorKind = Literal[ASSESSOR_KINDS]
 PigmentBase = Literal[PIGMENT_BASES]
 Sebum = Literal[SEBUM]
@@ -320,6 +322,14 @@ class ProfileFields(BaseModel):
     usual_sunscreen_generous: bool = None
     sun_log_complete: bool = Field(None, description="Every outdoor day is in the sun log.")
     time_zone: TimeZoneName = Field(None, description="An IANA time zone.")
+    latitude: float | None = Field(
+        None,
+        ge=-90,
+        le=90,
+        description="Degrees, + north; with `longitude`, where the sky's UV is estimated. "
+        "null: the coordinates of the time zone.",
+    )
+    longitude: float | None = Field(None, ge=-180, le=180, description="Degrees, + east.")
 
 
 class ClientPatch(ProfileFields, RequestModel):
@@ -341,6 +351,8 @@ class Profile(ResponseModel):
     usual_sunscreen_pct: int
     usual_sunscreen_generous: bool
     sun_log_complete: bool
+    latitude: float | None
+    longitude: float | None
 
 
 class ClientOut(ResponseModel):
@@ -536,7 +548,16 @@ class SessionPage(ResponseModel):
 class ExposureCreate(RequestModel):
     exposed_on: PastDate
     duration_minutes: Minutes
-    uv_index: float = Field(ge=limits.UV_INDEX.low, le=limits.UV_INDEX.high)
+    uv_index: float | None = Field(
+        None,
+        ge=limits.UV_INDEX.low,
+        le=limits.UV_INDEX.high,
+        description="Omit it (and give `sky` and `start_time`) when the client does not know "
+        "it: it is then estimated from the sun at the client's location and the sky.",
+    )
+    sky: Sky | None = Field(
+        None, description="With no `uv_index`: the sky the client saw outdoors."
+    )
     uv_index_kind: UvIndexKind = Field(
         "daily_max", description="`average` over the period, or the day's `daily_max`."
     )
@@ -557,6 +578,10 @@ class ExposureOut(ResponseModel):
     duration_minutes: int
     uv_index: float
     uv_index_kind: UvIndexKind
+    uv_index_estimated: bool = Field(
+        description="The UV index was estimated from the sun and `sky`, not given."
+    )
+    sky: Sky | None
     hat: Hat
     sunscreen_spf: int | None
     sunscreen_applied_at: LocalTimeOut | None

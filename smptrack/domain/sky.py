@@ -30,13 +30,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
 
 from smptrack.domain.constants import constant
 from smptrack.domain.uv import require_choice, require_range
-
-Sky = Literal["clear", "partly_cloudy", "mostly_cloudy", "overcast"]
-SKIES: tuple[str, ...] = get_args(Sky)
+from smptrack.domain.vocabulary import SKIES, Sky
 
 DEFAULT_OZONE_DU: float = constant("ozone_default_du")
 _SED_PER_UVI_HOUR = constant("sed_per_uvi_hour")

@@ -38,6 +38,7 @@ LatitudeBand = Literal["55_plus", "45_55", "35_45", "25_35", "under_25"]
 Lifestyle = Literal["indoor", "average", "outdoor_leisure", "outdoor_worker"]
 Hat = Literal["none", "cap", "wide_brim"]
 UvIndexKind = Literal["average", "daily_max"]
+Sky = Literal["clear", "partly_cloudy", "mostly_cloudy", "overcast"]  # FADE-MODEL §11
 AssessorKind = Literal["practitioner_in_person", "practitioner_photo", "client_self"]
 ReminderKind = Literal[
     "aftercare", "next_session", "healed_check", "self_check", "assessment", "touch_up"
@@ -65,6 +66,7 @@ LATITUDE_BANDS: tuple[str, ...] = get_args(LatitudeBand)
 LIFESTYLES: tuple[str, ...] = get_args(Lifestyle)
 HATS: tuple[str, ...] = get_args(Hat)
 UV_INDEX_KINDS: tuple[str, ...] = get_args(UvIndexKind)
+SKIES: tuple[str, ...] = get_args(Sky)
 ASSESSOR_KINDS: tuple[str, ...] = get_args(AssessorKind)
 # FADE-MODEL §6 weighs a practitioner's rating above a client's own; who may record which.
 PRACTITIONER_ASSESSOR_KINDS: tuple[str, ...] = ("practitioner_in_person", "practitioner_photo")
@@ -117,6 +119,7 @@ __all__ = [
     "SEBUM",
     "SERIES_KINDS",
     "SESSION_KINDS",
+    "SKIES",
     "SWIMMING",
     "UV_INDEX_KINDS",
     "ZONES",
@@ -136,6 +139,7 @@ __all__ = [
     "Role",
     "Sebum",
     "SessionKind",
+    "Sky",
     "Swimming",
     "UvIndexKind",
     "Zone",

@@ -55,6 +55,12 @@ LIFESTYLE_LABELS = {
     "outdoor_worker": "Works outdoors",
 }
 HAT_LABELS = {"none": "No hat", "cap": "Cap or beanie", "wide_brim": "Wide brim (7.5 cm or more)"}
+SKY_LABELS = {
+    "clear": "Clear, sunny",
+    "partly_cloudy": "Partly cloudy",
+    "mostly_cloudy": "Mostly cloudy",
+    "overcast": "Overcast",
+}
 UV_INDEX_KIND_LABELS = {
     "daily_max": "The day's maximum (as in the forecast)",
     "average": "The average over this time outdoors",
@@ -76,6 +82,7 @@ GOALS = _labelled(vocabulary.GOALS, GOAL_LABELS)
 HAIR = _labelled(vocabulary.HAIR_LENGTHS, HAIR_LABELS)
 LIFESTYLES = _labelled(vocabulary.LIFESTYLES, LIFESTYLE_LABELS)
 HATS = _labelled(vocabulary.HATS, HAT_LABELS)
+SKY_CHOICES = (("", "I gave the UV index"), *_labelled(vocabulary.SKIES, SKY_LABELS))
 # The day's maximum first: it is what forecasts give.
 UV_INDEX_KINDS = _labelled(reversed(vocabulary.UV_INDEX_KINDS), UV_INDEX_KIND_LABELS)
 
@@ -159,6 +166,17 @@ class ProfileForm(StrictForm):
         description="Europe/London is assumed; it decides what 'today' is for the sun log and "
         "when reminders arrive."
     )
+    latitude = FloatField(
+        "Latitude (degrees, + north)",
+        validators=[Optional()],
+        description="Empty means the main city of your time zone; used to estimate the UV "
+        "index when you log time outdoors without one.",
+    )
+    longitude = FloatField(
+        "Longitude (degrees, + east)",
+        validators=[Optional()],
+        description="Give both or neither.",
+    )
     submit = SubmitField("Save profile")
 
 
@@ -182,8 +200,16 @@ class ExposureForm(StrictForm):
     )
     uv_index = FloatField(
         "UV index",
-        validators=[InputRequired("Enter the UV index.")],
-        description=f"{limits.UV_INDEX.words().capitalize()}, as the weather forecast gives it.",
+        validators=[Optional()],
+        description=f"{limits.UV_INDEX.words().capitalize()}, as the weather forecast gives it. "
+        "Don't know it? Leave it empty and choose the sky below (with the start time).",
+    )
+    sky = SelectField(
+        "The sky (when you don't know the UV index)",
+        choices=choice_list(SKY_CHOICES),
+        default="",
+        description="The UV index is then estimated from the sun where you live, and marked "
+        "as an estimate.",
     )
     uv_index_kind = RadioField(
         "That UV index is",
@@ -233,9 +259,21 @@ class QuickExposureForm(StrictForm):
     )
     uv_index = FloatField(
         "Today's UV index (maximum)",
-        validators=[InputRequired("Enter the UV index.")],
+        validators=[Optional()],
         description=f"The day's maximum from the forecast, {limits.UV_INDEX.low} to "
-        f"{limits.UV_INDEX.high}.",
+        f"{limits.UV_INDEX.high}. Don't know it? Leave it empty and give the two below.",
+    )
+    start_time = TimeField(
+        "Went out at (when you don't know the UV index)",
+        format=TIME_FORMATS,
+        validators=[Optional()],
+        description="Your local time, HH:MM.",
+    )
+    sky = SelectField(
+        "The sky (when you don't know the UV index)",
+        choices=choice_list(SKY_CHOICES),
+        default="",
+        description="The UV index is then estimated from the sun where you live.",
     )
     hat = SelectField("Hat", choices=choice_list(HATS), default="none")
     submit = SubmitField("Log today")

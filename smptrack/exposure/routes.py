@@ -183,6 +183,10 @@ def quick(client_id: int):
             duration_minutes=form.duration_minutes.data,
             uv_index=form.uv_index.data,
             uv_index_kind="daily_max",
+            # The start time only places the sun for an estimate; with a forecast maximum the
+            # quick entry keeps its midday reading.
+            start_time=form.start_time.data if form.uv_index.data is None else None,
+            sky=form.sky.data or None,
             hat=form.hat.data,
         )
         try:
@@ -219,6 +223,7 @@ def new(client_id: int):
             duration_minutes=form.duration_minutes.data,
             uv_index=form.uv_index.data,
             uv_index_kind=form.uv_index_kind.data,
+            sky=form.sky.data or None,
             hat=form.hat.data,
             sunscreen_spf=form.sunscreen_spf.data,
             sunscreen_applied_at=form.sunscreen_applied_at.data,

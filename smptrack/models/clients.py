@@ -45,6 +45,8 @@ class Client(db.Model):
         within("usual_hat_pct", limits.PERCENT),
         within("usual_sunscreen_spf", limits.SPF),
         within("usual_sunscreen_pct", limits.PERCENT),
+        within("latitude", limits.LATITUDE),
+        within("longitude", limits.LONGITUDE),
         sa.Index("ix_clients_practitioner_name", "practitioner_id", "display_name"),
         sa.Index("ix_clients_practitioner_touch_up", "practitioner_id", "next_touch_up_on"),
         sa.Index("ix_clients_next_touch_up_on", "next_touch_up_on"),
@@ -84,6 +86,10 @@ class Client(db.Model):
         default=False, server_default=sa.false()
     )
     sun_log_complete: so.Mapped[bool] = so.mapped_column(default=False)
+    # Where the client lives, in degrees (+ north, + east), for the UV index estimated from the
+    # sky (FADE-MODEL §11). NULL: the coordinates the tz database gives their time zone.
+    latitude: so.Mapped[float | None] = so.mapped_column()
+    longitude: so.Mapped[float | None] = so.mapped_column()
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     next_touch_up_on: so.Mapped[date | None] = so.mapped_column()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from smptrack.domain import limits
-from smptrack.domain.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS
+from smptrack.domain.vocabulary import HAIR_LENGTHS, HATS, SKIES, UV_INDEX_KINDS
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow, within
 
@@ -22,6 +22,7 @@ class SunExposure(db.Model):
         one_of("hat", HATS),
         within("sunscreen_spf", limits.SPF),
         one_of("hair_length", HAIR_LENGTHS),
+        one_of("sky", SKIES),
         sa.Index("ix_sun_exposures_client_date", "client_id", "exposed_on"),
     )
 
@@ -32,6 +33,10 @@ class SunExposure(db.Model):
     duration_minutes: so.Mapped[int] = so.mapped_column()
     uv_index: so.Mapped[float] = so.mapped_column()
     uv_index_kind: so.Mapped[str] = so.mapped_column(sa.String(10), default="daily_max")
+    # The sky the client chose when they did not know the UV index; the index is then the
+    # window's average estimated from the sun and that sky (FADE-MODEL §11).
+    sky: so.Mapped[str | None] = so.mapped_column(sa.String(14))
+    uv_index_estimated: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     hat: so.Mapped[str] = so.mapped_column(sa.String(10), default="none")
     sunscreen_spf: so.Mapped[int | None] = so.mapped_column()
     sunscreen_applied_at: so.Mapped[time | None] = so.mapped_column()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from smptrack.domain import uv
+from smptrack.domain import sky, uv
 from smptrack.domain.limits import DURATION_MINUTES, EARLIEST_DATE, SPF, UV_INDEX
 from smptrack.domain.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS, ZONES
 from smptrack.extensions import db
@@ -38,7 +39,7 @@ class ExposureInput:
 
     exposed_on: date
     duration_minutes: int
-    uv_index: float
+    uv_index: float | None
     uv_index_kind: str = "daily_max"
     start_time: time | None = None
     hat: str = "none"
@@ -47,6 +48,9 @@ class ExposureInput:
     sunscreen_generous: bool = False
     swimming: bool = False
     hair_length: str | None = None
+    # With no UV index: the sky the client saw (``sky.SKIES``); the index is then estimated
+    # from the sun at the client's location over [start_time, start_time + duration].
+    sky: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,15 @@ def validate_exposure(client: Client, data: ExposureInput, *, now: datetime) -> 
         errors["duration_minutes"] = (
             f"Enter the minutes outdoors, {DURATION_MINUTES.words()} (a whole day)."
         )
-    if not _is_number(data.uv_index) or data.uv_index not in UV_INDEX:
+    if data.uv_index is None:
+        if data.sky not in sky.SKIES:
+            errors["sky"] = "Without a UV index, say what the sky was like."
+        if data.start_time is None:
+            errors["start_time"] = "Without a UV index, give the time you went out."
+    elif not _is_number(data.uv_index) or data.uv_index not in UV_INDEX:
         errors["uv_index"] = f"Enter a UV index {UV_INDEX.words()} (the forecast gives it)."
+    elif data.sky is not None:
+        errors["sky"] = "Give the UV index or the sky, not both."
     if data.uv_index_kind not in UV_INDEX_KINDS:
         errors["uv_index_kind"] = (
             "Say whether the UV index is the period's average or the day's maximum."
@@ -123,6 +134,10 @@ def log_exposure(
     """
     require_acts_for(actor, client)
     data = validate_exposure(client, data, now=now)
+    estimated = data.uv_index is None
+    if estimated:
+        data = replace(data, uv_index=estimate_uv_index(client, data), uv_index_kind="average")
+    assert data.uv_index is not None
     entry = SunExposure(
         client_id=client.id,
         exposed_on=data.exposed_on,
@@ -130,6 +145,8 @@ def log_exposure(
         duration_minutes=data.duration_minutes,
         uv_index=float(data.uv_index),
         uv_index_kind=data.uv_index_kind,
+        sky=data.sky,
+        uv_index_estimated=estimated,
         hat=data.hat,
         sunscreen_spf=data.sunscreen_spf,
         sunscreen_applied_at=data.sunscreen_applied_at,
@@ -146,6 +163,36 @@ def log_exposure(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def location_of(client: Client) -> sky.Location | None:
+    """The client's own coordinates, else those the tz database gives their time zone; None
+    when neither is known (a zone such as UTC has no place)."""
+    if client.latitude is not None and client.longitude is not None:
+        return sky.Location(client.latitude, client.longitude)
+    return sky.default_location(client.time_zone or "UTC")
+
+
+def estimate_uv_index(client: Client, data: ExposureInput) -> float:
+    """The window's average UV index estimated from the sun and the sky (FADE-MODEL §11).
+
+    The local clock times are placed in the client's time zone and converted to UTC (so a
+    window across a DST change has its true length). Capped at the UV index limit: under thin
+    ozone the formula can exceed what ``uv.Exposure`` accepts. Raises ValidationFailed when
+    the client has no location to put the sun over.
+    """
+    location = location_of(client)
+    if location is None:
+        raise ValidationFailed(
+            "We cannot estimate the UV index without knowing where you are.",
+            {"sky": "Give the UV index, or set your location or time zone in the profile."},
+        )
+    assert data.start_time is not None and data.sky is not None
+    zone = ZoneInfo(client.time_zone or "UTC")
+    start = datetime.combine(data.exposed_on, data.start_time, tzinfo=zone).astimezone(UTC)
+    end = start + timedelta(minutes=data.duration_minutes)
+    average = sky.uv_index_average_from_sky(start, end, location, data.sky)  # type: ignore[arg-type]
+    return round(min(average, float(UV_INDEX.high)), 2)
 
 
 def get_exposure(actor: Actor, exposure_id: int) -> SunExposure:

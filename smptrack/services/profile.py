@@ -6,6 +6,7 @@ projection can run before anyone fills the profile in; the profile form explains
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +51,9 @@ class ProfileInput:
     usual_sunscreen_generous: bool = False
     sun_log_complete: bool = False
     time_zone: str = "Europe/London"
+    # Degrees, + north and + east; None: the coordinates of the time zone (FADE-MODEL §11).
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 DEFAULTS = ProfileInput()
@@ -131,6 +135,20 @@ def validate_profile(data: ProfileInput) -> ProfileInput:
         check_time_zone(data.time_zone)
     except ValidationFailed as exc:
         errors.update(exc.fields)
+    for name, bound in (("latitude", 90), ("longitude", 180)):
+        value = getattr(data, name)
+        if value is not None and (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+            or not -bound <= value <= bound
+        ):
+            errors[name] = f"Enter degrees from -{bound} to {bound}, or leave it empty."
+    if (data.latitude is None) != (data.longitude is None):
+        errors.setdefault(
+            "longitude" if data.longitude is None else "latitude",
+            "Give both latitude and longitude, or neither (the time zone's place is used).",
+        )
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", errors)
     # A hat percentage means nothing without a hat; keep the stored habit consistent.
