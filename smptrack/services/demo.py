@@ -8,7 +8,8 @@ come from fixed seeds, so two installs show the same practice.
 Idempotent piece by piece: each run adds only what is missing (the logins, the clients, the
 catalogue, each client's history), so an instance made by an older version gains the histories.
 Rows are written directly through the models, in bulk, so the whole practice takes well under
-a second to create; the projection hooks compute each client's touch-up date on commit.
+a second to create; the caller runs ``projections.refresh_stale(now)`` before it commits, which
+computes each client's touch-up date.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
 """Storing and reading what writes materialise: the projection document and the monthly doses.
 
-``store_projection`` and ``store_sun_doses`` run inside ``projections.refresh_stale`` (the unit of
+``store_projections`` and ``store_sun_doses`` run inside ``projections.refresh_stale`` (the unit of
 work's step); ``stored_projection`` and ``stored_sun_months`` are what the pages and the API read,
 one SELECT each, whatever the client's history.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from smptrack.domain import fade
 from smptrack.domain.vocabulary import ZONES
 from smptrack.extensions import db
-from smptrack.models import Client, ClientProjection, SunDoseMonth
+from smptrack.models import Client, ClientProjection, SunDoseMonth, SunExposure
 
 
 def _day(value: str | None) -> date | None:
@@ -122,16 +123,30 @@ def _decode_zone(z: dict) -> fade.ZoneProjection:
     )
 
 
-def store_projection(client: Client, projection: fade.Projection, now: datetime) -> None:
-    """Replace the client's stored projection document (flushes nothing itself)."""
-    row = db.session.get(ClientProjection, client.id)
-    if row is None:
-        row = ClientProjection(client_id=client.id)
-        db.session.add(row)
-    row.as_of = projection.as_of
-    row.model_version = projection.model_version
-    row.computed_at = now
-    row.document = encode_projection(projection)
+def store_projections(
+    projected: Sequence[tuple[Client, fade.Projection | None]], now: datetime
+) -> None:
+    """Replace the stored projection documents of these clients: one DELETE, one INSERT."""
+    if not projected:
+        return
+    db.session.execute(
+        sa.delete(ClientProjection).where(
+            ClientProjection.client_id.in_([c.id for c, _ in projected])
+        )
+    )
+    rows = [
+        {
+            "client_id": client.id,
+            "as_of": projection.as_of,
+            "model_version": projection.model_version,
+            "computed_at": now,
+            "document": encode_projection(projection),
+        }
+        for client, projection in projected
+        if projection is not None
+    ]
+    if rows:
+        db.session.execute(sa.insert(ClientProjection), rows)
 
 
 def stored_projection(client: Client) -> fade.Projection | None:
@@ -161,19 +176,24 @@ def store_sun_doses(clients: Sequence[Client]) -> None:
     if not clients:
         return
     ids = [c.id for c in clients]
+    logs: dict[int, list[SunExposure]] = defaultdict(list)
+    for entry in db.session.scalars(sa.select(SunExposure).where(SunExposure.client_id.in_(ids))):
+        logs[entry.client_id].append(entry)
     db.session.execute(sa.delete(SunDoseMonth).where(SunDoseMonth.client_id.in_(ids)))
-    for client in clients:
-        for summary in exposure.monthly_summary(client, zones=ZONES):
-            db.session.add(
-                SunDoseMonth(
-                    client_id=client.id,
-                    month=summary.month,
-                    entries=summary.entries,
-                    minutes=summary.minutes,
-                    ambient_sed=summary.ambient_sed,
-                    effective_sed_by_zone=dict(summary.effective_sed_by_zone),
-                )
-            )
+    rows = [
+        {
+            "client_id": client.id,
+            "month": summary.month,
+            "entries": summary.entries,
+            "minutes": summary.minutes,
+            "ambient_sed": summary.ambient_sed,
+            "effective_sed_by_zone": dict(summary.effective_sed_by_zone),
+        }
+        for client in clients
+        for summary in exposure.monthly_summary(client, zones=ZONES, exposures=logs[client.id])
+    ]
+    if rows:
+        db.session.execute(sa.insert(SunDoseMonth), rows)
 
 
 def stored_sun_months(client: Client, zones: Sequence[str]):

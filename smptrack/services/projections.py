@@ -333,18 +333,24 @@ def project_client_as_of(client: Client, as_of: date, now: datetime) -> fade.Pro
 
 
 def refresh_client(
-    client: Client, now: datetime, inputs: ProjectionInputs | None = None
+    client: Client,
+    now: datetime,
+    inputs: ProjectionInputs | None = None,
+    *,
+    store_document: bool = True,
 ) -> fade.Projection | None:
-    """Project ``client`` as of their today and store the result on the row.
+    """Project ``client`` as of their today and store the result on the row (and, unless a
+    batch stores them together with ``materialised.store_projections``, the document).
 
     A projection that cannot be computed (it should not happen: the database's constraints
     match the model's) raises: the change that triggered it rolls back rather than committing a
     stale touch-up date.
     """
-    from smptrack.services.materialised import store_projection
+    from smptrack.services.materialised import store_projections
 
     projection: fade.Projection | None = project_client(client, client_today(client, now), inputs)
-    store_projection(client, projection, now)
+    if store_document:
+        store_projections([(client, projection)], now)
     window = None
     if projection is not None and projection.next_touch_up_zone is not None:
         window = projection.zones[projection.next_touch_up_zone].window
@@ -368,7 +374,7 @@ def rebuild_all(
     now: datetime, *, batch_size: int = 200, progress: Callable[[int, int], None] | None = None
 ) -> int:
     """Recompute every client (after a model upgrade), committing per batch. Returns the count."""
-    from smptrack.services.materialised import store_sun_doses
+    from smptrack.services.materialised import store_projections, store_sun_doses
 
     ids = db.session.scalars(sa.select(Client.id).order_by(Client.id)).all()
     total = len(ids)
@@ -377,9 +383,13 @@ def rebuild_all(
             sa.select(Client).where(Client.id.in_(ids[start : start + batch_size]))
         ).all()
         loaded = load_inputs_many(batch)
-        for client in batch:
-            refresh_client(client, now, loaded[client.id])
-        store_sun_doses(batch)
+        with db.session.no_autoflush:
+            done = [
+                (client, refresh_client(client, now, loaded[client.id], store_document=False))
+                for client in batch
+            ]
+            store_projections(done, now)
+            store_sun_doses(batch)
         db.session.commit()
         if progress is not None:
             progress(min(start + batch_size, total), total)
@@ -397,7 +407,7 @@ def refresh_stale(now: datetime, session: so.Session | None = None) -> list[int]
     and next-session reminders in the same transaction. Nothing is swallowed: an error
     propagates to the caller, which rolls back. Returns the ids refreshed.
     """
-    from smptrack.services.materialised import store_sun_doses
+    from smptrack.services.materialised import store_projections, store_sun_doses
     from smptrack.services.reminders import plan_reminders
 
     session = session or db.session()
@@ -413,10 +423,14 @@ def refresh_stale(now: datetime, session: so.Session | None = None) -> list[int]
             if c not in session.deleted
         ]
         loaded = load_inputs_many(clients) if clients else {}
+        projected = []
         for client in clients:
-            refresh_client(client, now, loaded[client.id])
+            projected.append(
+                (client, refresh_client(client, now, loaded[client.id], store_document=False))
+            )
             plan_reminders(client, now)
             done.append(client.id)
+        store_projections(projected, now)
         store_sun_doses(clients)
     session.flush()
     if pending_stale(session):

@@ -1,9 +1,9 @@
 """Reminders: applying the plan to the outbox, preferences, unsubscribing, and the pages' queries.
 
-``plan_reminders`` runs in the same transaction as the change that causes it: the projection
-hook (``services.projections._refresh_stale``) calls it for every client whose history changed,
-whatever page, API call or command changed it, and the preference and practice pages call it
-directly. Replanning inserts the reminders that are missing, moves pending ones whose date
+``plan_reminders`` runs in the same transaction as the change that causes it: the unit of
+work's step (``services.projections.refresh_stale``) calls it for every client whose history
+changed, whatever page, API call or command changed it, and the preference and practice pages
+call it directly. Replanning inserts the reminders that are missing, moves pending ones whose date
 changed, cancels pending ones that are no longer planned, and never touches a reminder that is
 being sent or was sent, failed or cancelled: those are history.
 
