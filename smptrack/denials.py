@@ -1,4 +1,5 @@
-"""Writing the denials a request noted (see ``services/audit.py``), after its response is sent.
+"""Writing what a request noted for the audit (``services/audit.py``) after its response is sent:
+the denials, the read lines of a page view or API read, and the API token's last use.
 
 The loaders answer another tenant's row with 404, the same as a missing row, and the request's
 own work is rolled back. The audit line of the refusal must survive that, and must not make the
@@ -8,6 +9,13 @@ the response's close callback (WSGI servers call it after sending the body).
 
 Loss bound: if that short write fails (the database down or locked beyond its busy timeout),
 the denial is logged to the application log and not stored; the answer was 404 either way.
+
+Reads and token uses go the same way, for another reason: a page view or API read must never
+take or wait on the write lock (DESIGN.md "Reads do not write"). The request's own transaction
+then writes nothing; its read lines are written after the response, in one short transaction
+per request, and the token's last use (at most once an hour per token) in another. Loss bound:
+a process that dies between sending a response and that write loses that request's read lines
+(one request per worker thread); a write that fails is logged and dropped.
 """
 
 from __future__ import annotations
@@ -34,13 +42,51 @@ def _open() -> None:
 
 def _write_after_sending(response: Response) -> Response:
     noted = audit.take_denials()
-    if not noted:
+    reads, token_uses = audit.take_reads()
+    if not (noted or reads or token_uses):
         return response
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     address = request.remote_addr
     now = datetime.now(UTC)
-    response.call_on_close(lambda: write(app, noted, address, now))
+
+    def after() -> None:
+        write_token_uses(app, token_uses)
+        write_reads(app, reads, address)
+        if noted:
+            write(app, noted, address, now)
+
+    response.call_on_close(after)
     return response
+
+
+def write_token_uses(app: Flask, uses: list[tuple[int, datetime]]) -> None:
+    """Record API tokens' last use in a fresh app context; a failure (a lock held beyond the
+    busy timeout) is logged and skipped: the next use within the hour writes it."""
+    if not uses:
+        return
+    from smptrack.services import accounts
+
+    with app.app_context():
+        try:
+            for token_id, when in uses:
+                accounts.record_token_use(token_id, when)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.warning("could not record the last use of %s API token(s)", len(uses))
+
+
+def write_reads(app: Flask, reads: list[audit.Read], remote_addr: str | None) -> None:
+    """Record a request's read lines in a fresh app context, in one transaction."""
+    if not reads:
+        return
+    with app.app_context():
+        try:
+            audit.record_reads(reads, remote_addr=remote_addr)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("could not record %s read(s) from %s", len(reads), remote_addr)
 
 
 def write(app: Flask, noted: list[audit.Denial], remote_addr: str | None, now: datetime) -> None:

@@ -98,6 +98,7 @@ def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     instance = tmp_path / "instance"
     monkeypatch.setenv("SMPTRACK_INSTANCE_PATH", str(instance))
     application = create_app(base_config(database_url, tmp_path))
+    application.test_client_class = ServerLikeClient
     with application.app_context():
         try:
             yield application
@@ -231,7 +232,17 @@ def sent_messages(app: Flask) -> list:
     return [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
 
 
-class OwnContextClient(FlaskClient):
+class ServerLikeClient(FlaskClient):
+    """A test client that reads and closes each response as a WSGI server does, so the work
+    the app does after sending a response (audit lines, a token's last use: smptrack/denials.py)
+    has happened when the request returns."""
+
+    def open(self, *args, **kwargs) -> TestResponse:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+class OwnContextClient(ServerLikeClient):
     """A test client whose every request gets its own app context, as in production.
 
     The ``app`` fixture keeps an app context pushed for the whole test, and Flask reuses a pushed

@@ -237,8 +237,8 @@ def bearer_secret() -> str | None:
 
 
 def authenticate() -> User:
-    """The user of the request's bearer token, else ``Unauthorized``. Records the token's use
-    (committed with the request's other work)."""
+    """The user of the request's bearer token, else ``Unauthorized``. The token's last use is
+    written after the response, at most once an hour (``accounts.user_for_api_token``)."""
     user = accounts.user_for_api_token(bearer_secret() or "", utc_now())
     if user is None:
         raise Unauthorized("Send a valid bearer token: Authorization: Bearer <token>.")

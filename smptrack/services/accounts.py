@@ -22,7 +22,7 @@ from smptrack.domain import text as text_rule
 from smptrack.domain.limits import DISPLAY_NAME_MAX
 from smptrack.extensions import db
 from smptrack.models import ApiToken, Client, Invitation, LoginSession, User
-from smptrack.services import account_mail
+from smptrack.services import account_mail, audit
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
 PASSWORD_MIN_LENGTH = 10
@@ -531,8 +531,14 @@ def issue_api_token(user: User, name: str, now: datetime, max_age: timedelta) ->
     return IssuedToken(token=token, secret=secret)
 
 
+# A token's last use is kept to the hour: at most one write per token an hour, so that the API's
+# reads do not each write (issue 9: the UPDATE of every request waited out the lock).
+TOKEN_USE_RESOLUTION = timedelta(hours=1)
+
+
 def user_for_api_token(secret: str, now: datetime) -> User | None:
-    """The active user a live token belongs to (recording its use), else None."""
+    """The active user a live token belongs to, else None. Its last use is recorded at most
+    once per ``TOKEN_USE_RESOLUTION``, after the response when a request is running."""
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
@@ -543,8 +549,31 @@ def user_for_api_token(secret: str, now: datetime) -> User | None:
     user = db.session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    token.last_used_at = now
+    last = token.last_used_at
+    # Never in the request's own transaction: a read must not take the write lock. Inside a
+    # request it is written after the response (smptrack/denials.py); elsewhere here.
+    due = last is None or last <= now - TOKEN_USE_RESOLUTION
+    if due and not audit.note_token_use(token.id, now):
+        record_token_use(token.id, now)
     return user
+
+
+def record_token_use(token_id: int, now: datetime) -> int:
+    """Set the token's last use to ``now`` unless it was set within ``TOKEN_USE_RESOLUTION``
+    (one conditional UPDATE, so concurrent requests write it once); flushes. Rows updated."""
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            sa.or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def revoke_api_token(user: User, token_id: int, now: datetime) -> ApiToken:

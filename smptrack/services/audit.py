@@ -25,8 +25,26 @@ def record_event(
     object_id: int | None,
     remote_addr: str | None,
     now: datetime,
-) -> AuditEvent:
-    """Add one audit line (ids only: no names, emails or notes, see ``AuditEvent``)."""
+) -> AuditEvent | None:
+    """Add one audit line (ids only: no names, emails or notes, see ``AuditEvent``).
+
+    A ``read`` inside a request whose audit context is open is only noted, not flushed: the
+    web layer writes the request's read lines once its response has gone out, in a short
+    transaction of its own (smptrack/denials.py), so a page view never takes or waits on the
+    write lock. Elsewhere (CLI, worker; writes, exports) the line is added and flushed here.
+    """
+    noted = _reads.get()
+    if action == "read" and noted is not None:
+        noted.append(
+            Read(
+                actor.id if actor is not None else None,
+                client_id,
+                object_type,
+                object_id,
+                now,
+            )
+        )
+        return None
     event = AuditEvent(
         occurred_at=now,
         actor_id=actor.id if actor is not None else None,
@@ -39,6 +57,52 @@ def record_event(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+# --- Reads, and the token's last use, written after the response -----------------------------
+
+
+@dataclass(frozen=True)
+class Read:
+    actor_id: int | None
+    client_id: int | None
+    object_type: str
+    object_id: int | None
+    occurred_at: datetime
+
+
+_reads: ContextVar[list[Read] | None] = ContextVar("smptrack_reads", default=None)
+_token_uses: ContextVar[list[tuple[int, datetime]] | None] = ContextVar(
+    "smptrack_token_uses", default=None
+)
+
+
+def note_token_use(token_id: int, now: datetime) -> bool:
+    """Note that API token ``token_id`` was used, to be written after the response; False
+    when no request context is open (the caller then writes it itself)."""
+    noted = _token_uses.get()
+    if noted is None:
+        return False
+    noted.append((token_id, now))
+    return True
+
+
+def record_reads(reads: list[Read], *, remote_addr: str | None) -> None:
+    """Add the noted read lines (flushes)."""
+    address = (remote_addr or "")[:45] or None
+    db.session.add_all(
+        AuditEvent(
+            occurred_at=read.occurred_at,
+            actor_id=read.actor_id,
+            client_id=read.client_id,
+            action="read",
+            object_type=read.object_type,
+            object_id=read.object_id,
+            remote_addr=address,
+        )
+        for read in reads
+    )
+    db.session.flush()
 
 
 def events_for_client(client_id: int, limit: int = 50) -> list[AuditEvent]:
@@ -79,8 +143,11 @@ _denials: ContextVar[list[Denial] | None] = ContextVar("smptrack_denials", defau
 
 
 def collect_denials() -> None:
-    """Open this request's audit context: denials noted from now on are kept for it."""
+    """Open this request's audit context: denials, reads and token uses noted from now on are
+    kept for it."""
     _denials.set([])
+    _reads.set([])
+    _token_uses.set([])
 
 
 def take_denials() -> list[Denial]:
@@ -88,6 +155,14 @@ def take_denials() -> list[Denial]:
     noted = _denials.get() or []
     _denials.set(None)
     return noted
+
+
+def take_reads() -> tuple[list[Read], list[tuple[int, datetime]]]:
+    """Close the audit context's reads and token uses; those noted since ``collect_denials``."""
+    reads, uses = _reads.get() or [], _token_uses.get() or []
+    _reads.set(None)
+    _token_uses.set(None)
+    return reads, uses
 
 
 def note_denial(
