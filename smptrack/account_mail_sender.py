@@ -26,6 +26,7 @@ Nothing runs at import; ``smptrack.worker`` calls ``send_due`` and ``reap`` from
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -39,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, render_template
 
-from smptrack import mail
+from smptrack import mail, retry
 from smptrack.extensions import db
 from smptrack.models import AccountMail
 
@@ -262,7 +263,14 @@ class AccountMailSender:
                 if mail_id is None:
                     break
                 values = self.deliver(mail_id, clock())
-                if not self.record(mail_id, values):
+                # Once SMTP has accepted it, the outcome must stick: a record lost to a lock
+                # would let the reaper send it again. Retried with backoff (smptrack/retry.py).
+                held = retry.run_unit(
+                    functools.partial(self.record, mail_id, values),
+                    what=f"account mail {mail_id}: recording the outcome",
+                    backoff=retry.RECORD_BACKOFF_SECONDS,
+                )
+                if not held:
                     result.lost += 1
                 elif values["status"] == "sent":
                     result.sent += 1

@@ -36,6 +36,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask, render_template
 
-from smptrack import mail
+from smptrack import mail, retry
 from smptrack.domain import protocol
 from smptrack.extensions import db
 from smptrack.models import Client, Reminder, SchedulerHeartbeat, User
@@ -56,8 +57,11 @@ from smptrack.services import reminders as reminder_service
 log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
-    # How often each scheduler process looks for due reminders, and reaps expired leases.
+    # How often each scheduler process looks for due reminders, and reaps expired leases. A
+    # long sweep also writes its heartbeat this often, so /healthz sees it working.
     "REMINDER_SWEEP_SECONDS": 30,
+    # One sweep stops claiming after this long; the next sweep takes up the rest.
+    "REMINDER_SWEEP_MAX_SECONDS": 240,
     "REMINDER_REAP_SECONDS": 60,
     # How often the replan job wakes up; it replans every client at most once a day.
     "REMINDER_REPLAN_CHECK_SECONDS": 3600,
@@ -111,6 +115,8 @@ class SenderSettings:
     base_url: str
     mail_from: str
     respect_waking_hours: bool
+    sweep_every: float = 30.0  # seconds: the heartbeat's interval within a long sweep
+    sweep_max: float = 240.0  # seconds: one sweep's bound
 
     @classmethod
     def from_config(cls, config: Any) -> SenderSettings:
@@ -125,6 +131,8 @@ class SenderSettings:
             base_url=base_url(config),
             mail_from=config.get("MAIL_FROM") or "smptrack <no-reply@localhost>",
             respect_waking_hours=_flag(setting(config, "REMINDER_RESPECT_WAKING_HOURS")),
+            sweep_every=float(setting(config, "REMINDER_SWEEP_SECONDS")),
+            sweep_max=float(setting(config, "REMINDER_SWEEP_MAX_SECONDS")),
         )
 
     @property
@@ -187,6 +195,7 @@ class SweepResult:
     skipped: int = 0
     lost: int = 0
     capped: bool = False
+    timed_out: bool = False
     outcomes: list[Outcome] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
@@ -208,6 +217,7 @@ class SweepResult:
             f"deferred to waking hours {self.deferred}, cancelled {self.cancelled}, "
             f"skipped as too late {self.skipped}"
             + (", stopped at the per-minute cap" if self.capped else "")
+            + (", stopped at the sweep's time bound" if self.timed_out else "")
         )
 
 
@@ -539,12 +549,45 @@ class Sender:
 
     def send_one(self, now: datetime) -> Outcome | None:
         """Claim, render, send and record one due reminder; None when nothing was due."""
-        reminder_id = self.claim(now)
+        reminder_id = retry.run_unit(lambda: self.claim(now), what="claiming a reminder")
         if reminder_id is None:
             return None
         decision = self.deliver(reminder_id, now)
-        held = self.record(reminder_id, now, **decision.values)
+        held, _ = self._record(reminder_id, now, decision)
         return Outcome(reminder_id, decision.outcome if held else "lost_lease", decision.detail)
+
+    def _record(
+        self,
+        reminder_id: int,
+        now: datetime,
+        decision: Decision,
+        *,
+        claim_next_at: datetime | None = None,
+        beat_at: datetime | None = None,
+    ) -> tuple[bool, int | None]:
+        """Record ``decision`` (and claim the next reminder, and write the heartbeat, in the same
+        short write transaction); whether the lease was held, and the next claim's id.
+
+        Once SMTP has accepted a message its outcome must stick: a record lost to a lock would
+        leave the reminder ``sending`` and the reaper would send it again after the lease. So a
+        transient lock is retried with backoff (``retry.RECORD_BACKOFF_SECONDS``, well inside
+        the lease); only a database that stays unavailable longer leaves it to the reaper.
+        """
+
+        def unit() -> tuple[bool, int | None]:
+            self._begin_write()
+            held = self.record(reminder_id, now, commit=False, **decision.values)
+            following = self.claim(claim_next_at, commit=False) if claim_next_at else None
+            if beat_at is not None:
+                _upsert_heartbeat(HEARTBEAT_SEND, beat_at, self.name)
+            db.session.commit()
+            return held, following
+
+        return retry.run_unit(
+            unit,
+            what=f"reminder {reminder_id}: recording the outcome",
+            backoff=retry.RECORD_BACKOFF_SECONDS,
+        )
 
     # The reaper --------------------------------------------------------------------------------
 
@@ -598,27 +641,37 @@ class Sender:
 
     def send_due(self, clock: Clock = utc_now) -> SweepResult:
         """Send due reminders until none is left, the per-minute cap is reached or ``stop`` is
-        set (the message in flight is finished and recorded first). Writes the heartbeat.
+        set (the message in flight is finished and recorded first), or the sweep has run for
+        ``REMINDER_SWEEP_MAX_SECONDS``. Writes the heartbeat at the end, and every
+        ``REMINDER_SWEEP_SECONDS`` during a long sweep (a busy scheduler is not a dead one).
 
         Each reminder's outcome is committed before the next is sent, in the same transaction
         that claims the next one.
         """
         result = SweepResult()
+        started = last_beat = time.monotonic()
         try:
             claimed = None
             result.capped = self.capped(clock())
             if not self.stop.is_set() and not result.capped:
-                claimed = self.claim(clock())
+                claimed = retry.run_unit(lambda: self.claim(clock()), what="claiming a reminder")
             while claimed is not None:
                 now = clock()
                 decision = self.deliver(claimed, now)
                 later = clock()
                 result.capped = self.capped(later)
-                more = not self.stop.is_set() and not result.capped
-                self._begin_write()
-                held = self.record(claimed, now, commit=False, **decision.values)
-                following = self.claim(later, commit=False) if more else None
-                db.session.commit()
+                result.timed_out = time.monotonic() - started >= self.settings.sweep_max
+                more = not (self.stop.is_set() or result.capped or result.timed_out)
+                beat_due = time.monotonic() - last_beat >= self.settings.sweep_every
+                held, following = self._record(
+                    claimed,
+                    now,
+                    decision,
+                    claim_next_at=later if more else None,
+                    beat_at=later if beat_due else None,
+                )
+                if beat_due:
+                    last_beat = time.monotonic()
                 result.add(
                     Outcome(claimed, decision.outcome if held else "lost_lease", decision.detail)
                 )
@@ -628,7 +681,7 @@ class Sender:
             db.session.rollback()
             self._practices.clear()
             self._practitioners.clear()
-        beat(HEARTBEAT_SEND, clock(), self.name)
+        retry.run_unit(lambda: beat(HEARTBEAT_SEND, clock(), self.name), what="the heartbeat")
         return result
 
 

@@ -1,0 +1,176 @@
+"""Lock waits never become duplicates or a dead-looking scheduler (issue 9 item 3).
+
+The sender's outcome for a message SMTP has accepted is recorded with retries until it sticks;
+a long sweep writes its heartbeat as it goes and stops at its time bound. The SMTP server is
+real; the lock is a second connection holding SQLite's write lock (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from smptrack import retry, worker
+from smptrack.extensions import db
+from smptrack.models import Reminder
+from smptrack.worker import Sender
+from tests.conftest import OwnContextClient, Personas
+from tests.smtp_server import SmtpServer
+from tests.test_worker import NOW, add_due, fresh, sending, smtp  # noqa: F401 - fixtures
+
+
+@contextlib.contextmanager
+def short_busy_timeout(ms: int = 200) -> Iterator[None]:
+    """New connections of the app give up on SQLite's write lock after ``ms``."""
+
+    def set_timeout(dbapi_connection, record) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={ms}")
+
+    sa.event.listen(db.engine, "connect", set_timeout)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        yield
+    finally:
+        sa.event.remove(db.engine, "connect", set_timeout)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def hold_write_lock(seconds: float) -> threading.Thread:
+    """Another process's write transaction, held for ``seconds`` (longer than the timeout)."""
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        time.sleep(seconds)
+        other.rollback()
+        other.close()
+
+    holder = threading.Thread(target=release)
+    holder.start()
+    return holder
+
+
+def test_a_lock_on_the_outcome_write_is_retried_and_the_reminder_is_sent_exactly_once(
+    sending: Flask,  # noqa: F811
+    smtp: SmtpServer,  # noqa: F811
+    personas: Personas,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the lock is SQLite's single write lock")
+    [reminder_id] = add_due(personas.record_a, 1)
+    holders: list[threading.Thread] = []
+    send = Sender.send
+
+    def send_then_lock(self: Sender, message):
+        error = send(self, message)
+        # SMTP has accepted it; now another writer holds the lock past the busy timeout.
+        holders.append(hold_write_lock(0.8))
+        return error
+
+    monkeypatch.setattr(Sender, "send", send_then_lock)
+    with short_busy_timeout(), caplog.at_level(logging.WARNING):
+        result = Sender(sending).send_due(lambda: NOW)
+    for holder in holders:
+        holder.join()
+
+    assert result.sent == 1 and smtp.count() == 1
+    assert "recording the outcome: attempt 1/" in caplog.text
+    row = fresh(reminder_id)
+    assert row.status == "sent" and row.message_id == smtp.message_ids()[0]
+    # Nothing is left for the reaper to send again, however late it runs.
+    later = NOW + timedelta(hours=1)
+    sender = Sender(sending)
+    assert sender.reap(later) == 0
+    assert sender.send_due(lambda: later).sent == 0
+    assert smtp.count() == 1
+
+
+def test_only_locks_are_retried(app: Flask):
+    locked = sa.exc.OperationalError("COMMIT", {}, sqlite3.OperationalError("database is locked"))
+    broken = sa.exc.IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE failed"))
+    assert retry.is_transient(locked) and not retry.is_transient(broken)
+    calls: list[int] = []
+
+    def unit() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise locked
+        return "done"
+
+    assert retry.run_unit(unit, sleep=lambda s: None) == "done" and len(calls) == 3
+
+    def refused() -> None:
+        raise broken
+
+    with pytest.raises(sa.exc.IntegrityError):
+        retry.run_unit(refused, sleep=lambda s: None)
+
+
+def test_a_sweep_slower_than_the_quiet_period_keeps_healthz_healthy_while_mail_flows(
+    sending: Flask,  # noqa: F811
+    smtp: SmtpServer,  # noqa: F811
+    personas: Personas,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    sending.config.update(
+        REMINDER_SWEEP_SECONDS=0.2,
+        HEALTHZ_SCHEDULER_QUIET_SECONDS=1,
+        REMINDER_RESPECT_WAKING_HOURS=False,
+    )
+    sending.test_client_class = OwnContextClient
+    start = datetime.now(UTC)
+    add_due(personas.record_a, 12, due=start - timedelta(minutes=1))
+    worker.beat(worker.HEARTBEAT_SEND, start, "test")
+    send = Sender.send
+
+    def slow_send(self: Sender, message):
+        time.sleep(0.4)  # a slow SMTP server: the sweep takes several quiet periods
+        return send(self, message)
+
+    monkeypatch.setattr(Sender, "send", slow_send)
+
+    def sweep_in_its_own_context() -> None:
+        with sending.app_context():
+            Sender(sending).send_due(worker.utc_now)
+
+    sweeper = threading.Thread(target=sweep_in_its_own_context)
+    sweeper.start()
+    try:
+        time.sleep(2.0)  # twice the quiet period into the sweep
+        health = sending.test_client().get("/healthz")
+        still_sweeping = sweeper.is_alive()
+    finally:
+        sweeper.join()
+    assert still_sweeping
+    assert health.status_code == 200, health.get_json()
+    assert health.get_json()["scheduler"]["ok"] is True
+    assert smtp.count() == 12
+
+
+def test_one_sweep_is_bounded_in_time_and_the_next_takes_up_the_rest(
+    sending: Flask,  # noqa: F811
+    smtp: SmtpServer,  # noqa: F811
+    personas: Personas,
+):
+    sending.config["REMINDER_SWEEP_MAX_SECONDS"] = 0
+    add_due(personas.record_a, 3)
+    first = Sender(sending).send_due(lambda: NOW)
+    assert first.sent == 1 and first.timed_out
+    assert "time bound" in first.summary()
+    assert Sender(sending).send_due(lambda: NOW).sent == 1
+    db.session.expire_all()
+    statuses = db.session.scalars(sa.select(Reminder.status)).all()
+    assert sorted(statuses) == ["pending", "sent", "sent"]
