@@ -16,7 +16,7 @@ from flask import Flask
 
 import tests.access_cases as access_cases
 from smptrack.extensions import db
-from smptrack.services import accounts
+from smptrack.services import accounts, projections
 from tests.access_cases import ANY_REDIRECT, LOGIN, Case
 from tests.conftest import PERSONA_NAMES, Personas, log_in
 
@@ -40,6 +40,7 @@ def _placeholders(personas: Personas) -> dict[str, int]:
         make = getattr(module, "objects", None)
         if make is not None:
             values.update(make(personas))
+    projections.refresh_stale(now)  # the unit of work's step: the stored doses and projection
     db.session.commit()
     return values
 
