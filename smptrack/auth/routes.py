@@ -29,7 +29,7 @@ from smptrack.extensions import db
 from smptrack.outgoing import external_url
 from smptrack.services import account_mail, accounts, throttle
 from smptrack.services.errors import NotFound, ServiceError
-from smptrack.web import remote_addr, safe_next, secret_key, utc_now
+from smptrack.web import commit, remote_addr, safe_next, secret_key, utc_now
 
 
 def _home() -> str:
@@ -109,7 +109,7 @@ def signup():
             _apply_errors(form, exc)
         else:
             _open_login_session(user, remember=False)
-            db.session.commit()
+            commit()
             _log_in(user, remember=False)
             flash("Welcome to smptrack. Your account is ready.", "success")
             return redirect(_home())
@@ -313,7 +313,7 @@ def accept_invite():
             _apply_errors(form, exc)
         else:
             _open_login_session(user, remember=False)
-            db.session.commit()
+            commit()
             session.pop(INVITE_TOKEN_KEY, None)
             _log_in(user, remember=False)
             flash("Your login is ready and linked to your record.", "success")
@@ -331,7 +331,7 @@ def _link_existing(invitation):
             db.session.rollback()
             flash(exc.message, "error")
         else:
-            db.session.commit()
+            commit()
             session.pop(INVITE_TOKEN_KEY, None)
             flash("Your practitioner's record is now linked to your login.", "success")
             return redirect(url_for("account.me"))
