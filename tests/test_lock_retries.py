@@ -21,7 +21,7 @@ from flask import Flask
 
 from smptrack import retry, worker
 from smptrack.extensions import db
-from smptrack.models import Reminder
+from smptrack.models import Client, Reminder
 from smptrack.worker import Sender
 from tests.conftest import OwnContextClient, Personas
 from tests.smtp_server import SmtpServer
@@ -174,3 +174,25 @@ def test_one_sweep_is_bounded_in_time_and_the_next_takes_up_the_rest(
     db.session.expire_all()
     statuses = db.session.scalars(sa.select(Reminder.status)).all()
     assert sorted(statuses) == ["pending", "sent", "sent"]
+
+
+def test_an_api_write_that_meets_a_lock_is_retried_and_answers_201_not_500(app: Flask):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the lock is SQLite's single write lock")
+    from tests.conftest import make_user
+    from tests.test_api_tokens import bearer
+    from tests.test_reads_never_wait import secret_for
+
+    app.test_client_class = OwnContextClient
+    make_user("practitioner", "pat@example.com", "Pat Practitioner")
+    db.session.commit()
+    secret = secret_for(app)
+    with short_busy_timeout():
+        holder = hold_write_lock(0.8)
+        response = app.test_client().post(
+            "/api/v1/clients", json={"display_name": "Ada Client"}, headers=bearer(secret)
+        )
+        holder.join()
+    assert response.status_code == 201, response.get_json()
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Client)) == 1

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from smptrack import security
+from smptrack import retry, security
 from smptrack.api.schemas import LINE_PATTERN, MAX_ID, TEXT_PATTERN
 from smptrack.extensions import db
 from smptrack.models import User
@@ -177,9 +177,16 @@ def operation(
                 path_args["query"] = parse_query(op.query)
             if op.body is not None:
                 path_args["body"] = parse_body(op.body)
-            try:
-                result = view(*args, **path_args)
+
+            def unit() -> Any:
+                answer = view(*args, **path_args)
                 commit()  # the unit of work's explicit step, then the commit
+                return answer
+
+            try:
+                # A transient lock ("database is locked", a serialization failure) rolls the
+                # unit back and runs it again after a short backoff: a wait, never a 500.
+                result = retry.run_unit(unit, what=f"{method} {request.path}")
                 if callable(result) and not isinstance(result, BaseModel):
                     result = result()
             except sa.exc.IntegrityError as exc:
