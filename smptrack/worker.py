@@ -649,7 +649,10 @@ class Sender:
         that claims the next one.
         """
         result = SweepResult()
-        started = last_beat = time.monotonic()
+        started = time.monotonic()
+        # The first recorded outcome beats too: a first sweep with a full outbox must not read
+        # as "never run" until it ends.
+        last_beat = started - self.settings.sweep_every
         try:
             claimed = None
             result.capped = self.capped(clock())

@@ -217,6 +217,10 @@ def plan_reminders(client: Client, now: datetime, *, catch_up_days: int = 0) -> 
             if item.worth_creating(as_of - timedelta(days=catch_up_days)):
                 due = protocol.delivery_time(item.on, zone, practice.hours, not_before=now)
                 row_values = _new_row(client, item.kind, item.key, due, payload, now)
+                if catch_up_days and stale_after is not None:
+                    # A caught-up reminder is worth sending for as long as catching up reaches
+                    # back; with its plain moment it would be skipped by the first sweep.
+                    stale_after += timedelta(days=catch_up_days)
                 new_rows.append(row_values | {"stale_after": stale_after})
         elif row.status == "pending" and _timing(row.payload) != _timing(payload):
             due = protocol.delivery_time(item.on, zone, practice.hours, not_before=now)
