@@ -178,7 +178,9 @@ class Browser:
             raise AssertionError(f"no CSRF token on {path} ({page.status})")
         return match.group(1)
 
-    def post_form(self, path: str, fields: Mapping[str, str], form_path: str | None = None) -> Answer:
+    def post_form(
+        self, path: str, fields: Mapping[str, str], form_path: str | None = None
+    ) -> Answer:
         """POST ``fields`` with the CSRF token of the form at ``form_path`` (default: ``path``)."""
         values = {"csrf_token": self.csrf_token(form_path or path), **fields}
         body = urllib.parse.urlencode(values).encode()
