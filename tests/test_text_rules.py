@@ -671,6 +671,7 @@ def test_no_mail_is_composed_with_a_line_break_in_a_header(header: str) -> None:
 
 # Which vocabulary each CHECK of the schema must hold, by (table, column).
 VOCABULARY_OF = {
+    ("sun_exposures", "sky"): vocabulary.SKIES,
     ("users", "role"): vocabulary.ROLES,
     ("clients", "sebum"): vocabulary.SEBUM,
     ("clients", "swimming"): vocabulary.SWIMMING,
@@ -712,9 +713,12 @@ RANGE_OF = {
     ("practice_settings", "waking_hours_end"): limits.WAKING_HOURS_END,
     ("reminder_preferences", "touch_up_lead_days"): limits.TOUCH_UP_LEAD_DAYS,
 }
-_IN = re.compile(r"^\(?\s*\"?(\w+)\"?\s+IN\s*\((.*)\)\s*\)?$", re.IGNORECASE | re.DOTALL)
+_IN = re.compile(
+    r"^\(?\s*(?:\"?\w+\"?\s+IS\s+NULL\s+OR\s+)?\"?(\w+)\"?\s+IN\s*\((.*)\)\s*\)?$",
+    re.IGNORECASE | re.DOTALL,
+)
 _RANGE = re.compile(
-    r"\"?(\w+)\"?\s*IS\s+NULL\s+OR\s*\(*\s*\"?\w+\"?\s*>=\s*\(?(-?[\d.]+)\)?.*?<=\s*\(?(-?[\d.]+)",
+    r"\"?(\w+)\"?\s*IS\s+NULL\s+OR\s*\(*\s*\"?\w+\"?\s*>=\s*\(*'?(-?[\d.]+)'?.*?<=\s*\(*'?(-?[\d.]+)",
     re.IGNORECASE | re.DOTALL,
 )
 
