@@ -57,6 +57,7 @@ from statistics import NormalDist, fmean
 
 from smptrack.domain import uv, vocabulary
 from smptrack.domain.constants import constant
+from smptrack.domain.refit import Rating
 
 # 1.1: a touch-up keeps the sessions multiplier of the course that built the zone, and a rating
 # on a session's day belongs to the course that session ends (FADE-MODEL §4, §6).
@@ -81,11 +82,36 @@ PRACTITIONER_ASSESSORS = vocabulary.PRACTITIONER_ASSESSOR_KINDS
 DEFAULT_THRESHOLD_DENSITY: float = constant("touch_up_threshold_density")
 
 _DAYS_PER_YEAR = constant("days_per_year")
-_K_BIO = constant("k_bio_per_year")
-_K_UV = constant("k_uv_per_effective_sed")
 _HEALING = timedelta(days=constant("healing_phase_days"))
 _BASELINE_DELAY = timedelta(days=constant("healed_baseline_days"))
 _TRAILING_DAYS = int(constant("future_dose_trailing_days"))
+
+
+@dataclass(frozen=True)
+class ModelConstants:
+    """The calibration constants a practice may refit (FADE-MODEL §2, §6, §10), and the label
+    that a projection made with them records in ``Projection.model_version``.
+
+    ``sigma`` is the base prior SD of theta; the larger spreads of §6 (no sun log, scar tissue)
+    scale with it: the no-sun-log spread keeps its ratio to the base (0.35 / 0.30) and the scar
+    term adds in quadrature as before. ValueError on a non-positive or non-finite constant.
+    """
+
+    k_bio: float = constant("k_bio_per_year")
+    k_uv: float = constant("k_uv_per_effective_sed")
+    sigma: float = constant("prior_sigma")
+    label: str = MODEL_VERSION
+
+    def __post_init__(self) -> None:
+        for name in ("k_bio", "k_uv", "sigma"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+        if not self.label:
+            raise ValueError("label must not be empty")
+
+
+DEFAULT_CONSTANTS = ModelConstants()
 
 
 # --- Inputs -------------------------------------------------------------------------------------
@@ -270,12 +296,18 @@ def f_bio(
     return min(constant("f_bio_max"), max(constant("f_bio_min"), product))
 
 
-def prior_sigma(has_sun_log: bool, scar_tissue: bool) -> float:
-    """SD of the prior on theta = ln m: the largest that applies (FADE-MODEL §6)."""
-    base = constant("prior_sigma")
+def prior_sigma(
+    has_sun_log: bool, scar_tissue: bool, base: float = constant("prior_sigma")
+) -> float:
+    """SD of the prior on theta = ln m: the largest that applies (FADE-MODEL §6). ``base`` is
+    the practice's sigma (default the documented 0.30); the no-sun-log spread keeps its ratio."""
     candidates = [base]
     if not has_sun_log:
-        candidates.append(constant("prior_sigma_no_sun_log"))
+        candidates.append(
+            base * constant("prior_sigma_no_sun_log") / constant("prior_sigma")
+            if base != constant("prior_sigma")
+            else constant("prior_sigma_no_sun_log")
+        )
     if scar_tissue:
         candidates.append(math.hypot(base, constant("prior_sigma_scar_extra")))
     return max(candidates)
@@ -295,6 +327,7 @@ def project(
     colour_shift_zones: Collection[str] = (),
     sigma: float | None = None,
     curve_years: int = 8,
+    constants: ModelConstants = DEFAULT_CONSTANTS,
 ) -> Projection:
     """Project every treated zone of one client as of the start of ``as_of``.
 
@@ -302,9 +335,10 @@ def project(
     ``colour_shift_zones`` are zones with a recorded blowout or blue/grey shift. ``sigma``
     overrides the prior SD of theta (for refits and check cases); by default it follows
     ``prior_sigma``. The curve covers at least ``curve_years`` from each baseline and reaches
-    past the latest window date. Pure: reads no clock, changes nothing. Raises ValueError on a
-    threshold outside (0, 1), an unknown zone in ``colour_shift_zones``, a sigma <= 0 or
-    curve_years < 1.
+    past the latest window date. ``constants`` are the practice's calibration (default: the
+    documented ones); their label becomes ``model_version``. Pure: reads no clock, changes
+    nothing. Raises ValueError on a threshold outside (0, 1), an unknown zone in
+    ``colour_shift_zones``, a sigma <= 0 or curve_years < 1.
     """
     if not 0 < threshold_density < 1:
         raise ValueError(
@@ -321,16 +355,16 @@ def project(
     treated = _sessions_by_zone(past_sessions)
     has_sun_log = any(e.day <= as_of for e in exposures)
     scar_anywhere = any(p.scar_tissue for s in past_sessions for p in s.placements)
-    sigma_note = _sigma_note(sigma, has_sun_log, scar_anywhere)
-    sigma = prior_sigma(has_sun_log, scar_anywhere) if sigma is None else sigma
+    sigma_note = _sigma_note(sigma, has_sun_log, scar_anywhere, constants.sigma)
+    sigma = prior_sigma(has_sun_log, scar_anywhere, constants.sigma) if sigma is None else sigma
     if not treated:
-        return _empty_projection(as_of, threshold_density, sigma)
+        return _empty_projection(as_of, threshold_density, sigma, constants.label)
 
     first_session_day = min(s.day for s in past_sessions)
     ledger = _DoseLedger(
         client, exposures, min(first_session_day, as_of - timedelta(days=_TRAILING_DAYS)), as_of
     )
-    readings = _read_assessments(client, treated, ledger, assessments, as_of)
+    readings = _read_assessments(client, treated, ledger, assessments, as_of, constants)
     posterior = (
         _Posterior(sigma, [(r.lambda_value, r.assessment.density, r.sd) for r in readings.used])
         if readings.used
@@ -347,13 +381,14 @@ def project(
             threshold_density=threshold_density,
             colour_shift=zone in colour_shift_zones,
             curve_years=curve_years,
+            constants=constants,
         )
         for zone in uv.ZONES
         if zone in treated
     }
     next_zone = min(zones, key=lambda z: _next_touch_up(zones[z], as_of))
     return Projection(
-        model_version=MODEL_VERSION,
+        model_version=constants.label,
         as_of=as_of,
         threshold_density=threshold_density,
         prior_sigma=sigma,
@@ -365,13 +400,48 @@ def project(
     )
 
 
+def healed_ratings(
+    client: ClientFactors,
+    sessions: Sequence[TreatmentSession],
+    exposures: Sequence[uv.Exposure],
+    assessments: Sequence[FadeAssessment],
+    *,
+    as_of: date,
+) -> list[Rating]:
+    """The ratings of one client that a refit uses (FADE-MODEL §10): those ``project`` lets
+    inform theta (healed phase, a treated zone, on or before ``as_of``), each with its course's
+    F_bio, its years since that course's baseline and the zone's cumulative effective dose H
+    over them, read off the same dose ledger as the projection. Pure."""
+    past_sessions = [s for s in sessions if s.day <= as_of]
+    treated = _sessions_by_zone(past_sessions)
+    if not treated:
+        return []
+    first_session_day = min(s.day for s in past_sessions)
+    ledger = _DoseLedger(
+        client, exposures, min(first_session_day, as_of - timedelta(days=_TRAILING_DAYS)), as_of
+    )
+    readings = _read_assessments(client, treated, ledger, assessments, as_of)
+    return [
+        Rating(
+            years=max(r.years, 0.0),
+            f_bio=r.f_bio,
+            effective_sed=r.effective_sed,
+            density=r.assessment.density,
+            sd=r.sd,
+        )
+        for r in readings.used
+    ]
+
+
 def _next_touch_up(zone: ZoneProjection, as_of: date) -> date:
     return as_of if zone.due_now_override else zone.window.most_likely
 
 
-def _empty_projection(as_of: date, threshold_density: float, sigma: float) -> Projection:
+def _empty_projection(
+    as_of: date, threshold_density: float, sigma: float, label: str = MODEL_VERSION
+) -> Projection:
     return Projection(
-        model_version=MODEL_VERSION,
+        model_version=label,
         as_of=as_of,
         threshold_density=threshold_density,
         prior_sigma=sigma,
@@ -575,6 +645,8 @@ class _Reading:
     lambda_value: float
     sd: float
     current_course: bool
+    f_bio: float = 1.0
+    effective_sed: float = 0.0
 
 
 @dataclass
@@ -591,6 +663,7 @@ def _read_assessments(
     ledger: _DoseLedger,
     assessments: Sequence[FadeAssessment],
     as_of: date,
+    constants: ModelConstants = DEFAULT_CONSTANTS,
 ) -> _Readings:
     """Sort ratings into used (with their Lambda), healing phase, untreated zone and future."""
     readings = _Readings(used=[], healing={}, untreated=[], future=[])
@@ -607,9 +680,9 @@ def _read_assessments(
         else:
             course = _course(assessment.zone, zone_sessions, last_index)
             years = (assessment.day - course.baseline).days / _DAYS_PER_YEAR
-            lambda_value = _K_BIO * course.f_bio(client) * years + _K_UV * ledger.sed(
-                assessment.zone, course.baseline, assessment.day
-            )
+            factor = course.f_bio(client)
+            sed = ledger.sed(assessment.zone, course.baseline, assessment.day)
+            lambda_value = constants.k_bio * factor * years + constants.k_uv * sed
             readings.used.append(
                 _Reading(
                     assessment=assessment,
@@ -618,6 +691,8 @@ def _read_assessments(
                     lambda_value=lambda_value,
                     sd=constant(f"rating_sd.{assessment.assessor}"),
                     current_course=last_index == len(zone_sessions) - 1,
+                    f_bio=factor,
+                    effective_sed=sed,
                 )
             )
     return readings
@@ -720,11 +795,13 @@ class _Fading:
     years_now: float
     lambda_now: float
     ledger: _DoseLedger
+    k_bio: float = constant("k_bio_per_year")
+    k_uv: float = constant("k_uv_per_effective_sed")
 
     def lambda_on(self, day: date) -> float:
         years = (day - self.baseline).days / _DAYS_PER_YEAR
         if day <= self.as_of:
-            return _K_BIO * self.f_bio * years + _K_UV * self.ledger.sed(
+            return self.k_bio * self.f_bio * years + self.k_uv * self.ledger.sed(
                 self.zone, self.baseline, day
             )
         return self.lambda_now + self.rate_per_year * (years - self.years_now)
@@ -735,7 +812,14 @@ class _Fading:
         return self.years_now + max(0.0, remaining) / self.rate_per_year
 
 
-def _fading(zone: str, course: _Course, client: ClientFactors, ledger: _DoseLedger) -> _Fading:
+def _fading(
+    zone: str,
+    course: _Course,
+    client: ClientFactors,
+    ledger: _DoseLedger,
+    constants: ModelConstants = DEFAULT_CONSTANTS,
+) -> _Fading:
+    k_bio, k_uv = constants.k_bio, constants.k_uv
     factor = course.f_bio(client)
     annual_sed = ledger.annual_future_sed(zone)
     years_now = max((ledger.as_of - course.baseline).days / _DAYS_PER_YEAR, 0.0)
@@ -745,11 +829,13 @@ def _fading(zone: str, course: _Course, client: ClientFactors, ledger: _DoseLedg
         as_of=ledger.as_of,
         f_bio=factor,
         annual_sed=annual_sed,
-        rate_per_year=_K_BIO * factor + _K_UV * annual_sed,
+        rate_per_year=k_bio * factor + k_uv * annual_sed,
         years_now=years_now,
-        lambda_now=_K_BIO * factor * years_now
-        + _K_UV * ledger.sed(zone, course.baseline, ledger.as_of),
+        lambda_now=k_bio * factor * years_now
+        + k_uv * ledger.sed(zone, course.baseline, ledger.as_of),
         ledger=ledger,
+        k_bio=k_bio,
+        k_uv=k_uv,
     )
 
 
@@ -764,9 +850,10 @@ def _project_zone(
     threshold_density: float,
     colour_shift: bool,
     curve_years: int,
+    constants: ModelConstants = DEFAULT_CONSTANTS,
 ) -> ZoneProjection:
     course = _course(zone, zone_sessions, len(zone_sessions) - 1)
-    fading = _fading(zone, course, client, ledger)
+    fading = _fading(zone, course, client, ledger, constants)
     log_threshold = math.log(1.0 / threshold_density)
     # t* falls as theta rises, so theta's P90 gives the earliest date and its P10 the latest.
     thetas = tuple(posterior.quantile(q) for q in (0.9, 0.5, 0.1))
@@ -938,7 +1025,12 @@ def _assumptions(
     return tuple(notes)
 
 
-def _sigma_note(sigma: float | None, has_sun_log: bool, scar_tissue: bool) -> str | None:
+def _sigma_note(
+    sigma: float | None,
+    has_sun_log: bool,
+    scar_tissue: bool,
+    base: float = constant("prior_sigma"),
+) -> str | None:
     if sigma is not None:
         return f"Spread of the client's own fade rate set to {sigma:.2f} by the caller."
     reasons = [
@@ -947,10 +1039,10 @@ def _sigma_note(sigma: float | None, has_sun_log: bool, scar_tissue: bool) -> st
     ]
     if not reasons:
         return None
-    chosen = prior_sigma(has_sun_log, scar_tissue)
+    chosen = prior_sigma(has_sun_log, scar_tissue, base)
     return (
         f"The client's own fade rate is less certain because {' and '.join(reasons)} "
-        f"(spread {chosen:.2f} instead of {constant('prior_sigma'):.2f})."
+        f"(spread {chosen:.2f} instead of {base:.2f})."
     )
 
 
