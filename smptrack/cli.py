@@ -56,7 +56,7 @@ def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     """
     from datetime import UTC, datetime
 
-    from smptrack import worker
+    from smptrack.sending import scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     apply_migrations()
@@ -66,7 +66,7 @@ def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     if demo:
         from smptrack.services import projections
         from smptrack.services.demo import ensure_demo_data
-        from smptrack.services.reminders import ensure_demo_reminders
+        from smptrack.services.reminder_demo import ensure_demo_reminders
 
         now = datetime.now(UTC)
         result = ensure_demo_data(now)
@@ -83,7 +83,7 @@ def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
         click.echo(f"Emails are written as .eml files into {app.config['MAIL_FOLDER']}")
     background = None
     if not no_scheduler:
-        background = worker.start_background(app)
+        background = scheduler.start_background(app)
         click.echo("Reminders: sent from this process (use --no-scheduler to turn off).")
     # Werkzeug's threaded server: right for one machine and a handful of users. Production runs
     # gunicorn (see the README). Flask's app.run() refuses to run inside a CLI command.
@@ -94,7 +94,7 @@ def serve(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
         if background is not None:
-            worker.stop_background(*background)  # finishes the message in flight
+            scheduler.stop_background(*background)  # finishes the message in flight
 
 
 def _stop_on_sigterm() -> None:
@@ -203,17 +203,18 @@ def scheduler_command() -> None:
     Sweeps: send due reminders, return expired leases, replan every client once a day. On
     SIGTERM or Ctrl+C the message in flight is finished and recorded, then it exits.
     """
-    from smptrack import worker
+    from smptrack.sending import scheduler
+    from smptrack.sending.settings import base_url
 
     _log_to_stderr()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not str(worker.base_url(app.config)).startswith("https://"):
+    if not str(base_url(app.config)).startswith("https://"):
         click.echo(
             "Note: BASE_URL is not https://, so reminders carry no one-click unsubscribe "
             "header (RFC 8058 needs HTTPS).",
             err=True,
         )
-    worker.run_scheduler(app)
+    scheduler.run_scheduler(app)
 
 
 @click.group("reminders")
@@ -225,10 +226,10 @@ def reminders_group() -> None:
 @with_appcontext
 def send_due_command() -> None:
     """One sweep: return expired leases and send every due reminder (for cron)."""
-    from smptrack import worker
+    from smptrack.sending import scheduler
 
     _log_to_stderr()
-    result = worker.run_once(current_app._get_current_object())  # type: ignore[attr-defined]
+    result = scheduler.run_once(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(f"Reminders: {result.summary()}.")
 
 
@@ -238,7 +239,7 @@ def status_command() -> None:
     """Count the reminders by status, and say when each sweep last ran."""
     from datetime import UTC, datetime
 
-    from smptrack import worker
+    from smptrack.services import heartbeats
     from smptrack.services.reminders import STATUS_LABELS, status_counts
 
     counts = status_counts()
@@ -247,8 +248,8 @@ def status_command() -> None:
         click.echo(f"{status:<{width}}  {count:>8}   {STATUS_LABELS[status]}")
     click.echo(f"{'total':<{width}}  {sum(counts.values()):>8}")
     now = datetime.now(UTC)
-    beats = worker.heartbeats()
-    for name in (worker.HEARTBEAT_SEND, worker.HEARTBEAT_REAP, worker.HEARTBEAT_REPLAN):
+    beats = heartbeats.heartbeats()
+    for name in heartbeats.HEARTBEATS:
         row = beats.get(name)
         when = f"{int((now - row.beat_at).total_seconds())} s ago" if row is not None else "never"
         click.echo(f"last {name}: {when}")
@@ -260,9 +261,9 @@ def replan_command() -> None:
     """Re-project every client and replan their reminders now (the daily sweep, on demand)."""
     from datetime import UTC, datetime
 
-    from smptrack import worker
+    from smptrack.sending.replan import replan_all
 
-    count = worker.replan_all(datetime.now(UTC))
+    count = replan_all(datetime.now(UTC))
     click.echo(f"Replanned {count} clients.")
 
 

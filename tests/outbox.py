@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from smptrack.account_mail_sender import AccountMailResult, AccountMailSender
+from smptrack.sending.account_mail import AccountMailResult, AccountMailSender
 
 
 def send_account_mail(app: Flask, now: datetime | None = None) -> AccountMailResult:

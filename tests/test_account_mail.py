@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from smptrack import worker
-from smptrack.account_mail_sender import AccountMailSender
 from smptrack.extensions import db
 from smptrack.models import AccountMail, User
+from smptrack.sending import scheduler
+from smptrack.sending.account_mail import AccountMailSender
 from smptrack.services import account_mail
 from smptrack.services.errors import ValidationFailed
 from tests.conftest import OwnContextClient, log_in, make_client, make_user
@@ -227,7 +227,7 @@ def test_the_worker_sweep_sends_account_mail_without_waiting_for_waking_hours(
     sending.test_client().post("/auth/reset", data={"email": "rae@example.com"})
     three_in_the_morning = datetime.now(UTC).replace(hour=3)
 
-    worker.run_once(sending, clock=lambda: max(three_in_the_morning, datetime.now(UTC)))
+    scheduler.run_once(sending, clock=lambda: max(three_in_the_morning, datetime.now(UTC)))
 
     assert smtp.count() == 1
 

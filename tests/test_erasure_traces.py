@@ -15,8 +15,8 @@ from flask import Flask
 
 from smptrack.extensions import db
 from smptrack.models import Client, Reminder, User
+from smptrack.sending.sender import Sender
 from smptrack.services import accounts, exports
-from smptrack.worker import Sender
 from tests.conftest import OwnContextClient, log_in, make_client, make_user, sent_messages
 from tests.outbox import send_account_mail
 

@@ -19,10 +19,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from smptrack import retry, worker
+from smptrack import retry
 from smptrack.extensions import db
 from smptrack.models import Client, Reminder
-from smptrack.worker import Sender
+from smptrack.sending.heartbeat import beat
+from smptrack.sending.sender import Sender
+from smptrack.sending.settings import utc_now
+from smptrack.services.heartbeats import HEARTBEAT_SEND
 from tests.conftest import OwnContextClient, Personas
 from tests.smtp_server import SmtpServer
 from tests.test_worker import NOW, add_due, fresh, sending, smtp  # noqa: F401 - fixtures
@@ -133,7 +136,7 @@ def test_a_sweep_slower_than_the_quiet_period_keeps_healthz_healthy_while_mail_f
     sending.test_client_class = OwnContextClient
     start = datetime.now(UTC)
     add_due(personas.record_a, 12, due=start - timedelta(minutes=1))
-    worker.beat(worker.HEARTBEAT_SEND, start, "test")
+    beat(HEARTBEAT_SEND, start, "test")
     send = Sender.send
 
     def slow_send(self: Sender, message):
@@ -144,7 +147,7 @@ def test_a_sweep_slower_than_the_quiet_period_keeps_healthz_healthy_while_mail_f
 
     def sweep_in_its_own_context() -> None:
         with sending.app_context():
-            Sender(sending).send_due(worker.utc_now)
+            Sender(sending).send_due(utc_now)
 
     sweeper = threading.Thread(target=sweep_in_its_own_context)
     sweeper.start()

@@ -11,7 +11,7 @@ from flask import Flask
 
 from smptrack.extensions import db
 from smptrack.models import AuditEvent, PracticeSettings, Reminder, ReminderPreference
-from smptrack.services import reminders as service
+from smptrack.services import unsubscribe
 from tests.conftest import Personas, log_in, make_user
 from tests.test_reminders_planning import record_session
 
@@ -230,7 +230,9 @@ def test_the_unsubscribe_page_asks_first_and_its_form_can_stop_everything(
     app: Flask, client, personas: Personas
 ):
     record_session(personas.record_a, date(2026, 3, 2))
-    token = service.unsubscribe_token(app.config["SECRET_KEY"], personas.record_a.id, "touch_up")
+    token = unsubscribe.unsubscribe_token(
+        app.config["SECRET_KEY"], personas.record_a.id, "touch_up"
+    )
     page = client.get(f"/reminders/unsubscribe/{token}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from smptrack import worker
+from smptrack.domain.vocabulary import REMINDER_KINDS
 from smptrack.extensions import db
 from smptrack.models import Client, Placement, Reminder, ReminderPreference, TreatmentSession
-from smptrack.services import projections
+from smptrack.sending.heartbeat import claim_daily_replan
+from smptrack.sending.replan import replan_all
+from smptrack.services import practice_settings, projections, reminder_preferences, unsubscribe
 from smptrack.services import reminders as service
 from smptrack.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.conftest import Personas, make_client
@@ -195,7 +197,7 @@ def test_a_client_without_an_email_address_gets_no_reminders_until_one_is_added(
 
     client.email = "now@clients.test"
     db.session.commit()
-    worker.replan_all(NOW + timedelta(hours=1))  # the daily replan picks the address up
+    replan_all(NOW + timedelta(hours=1))  # the daily replan picks the address up
     assert {r.kind for r in reminders_of(client)} >= {"aftercare", "healed_check"}
 
 
@@ -223,8 +225,8 @@ def test_turning_a_kind_off_cancels_its_pending_reminders(personas: Personas):
     client = personas.record_a
     record_session(client, TODAY)
     kinds = frozenset({"next_session", "healed_check", "self_check", "assessment", "touch_up"})
-    service.update_preferences(
-        personas.client_a, client, service.PreferencesInput(kinds, 30), now=NOW
+    reminder_preferences.update_preferences(
+        personas.client_a, client, reminder_preferences.PreferencesInput(kinds, 30), now=NOW
     )
     db.session.commit()
     assert {r.kind for r in reminders_of(client, "pending")} == set(kinds)
@@ -234,10 +236,10 @@ def test_turning_a_kind_off_cancels_its_pending_reminders(personas: Personas):
 def test_unsubscribing_from_all_cancels_everything_pending(personas: Personas):
     client = personas.record_a
     record_session(client, TODAY)
-    service.update_preferences(
+    reminder_preferences.update_preferences(
         personas.client_a,
         client,
-        service.PreferencesInput(frozenset(service.REMINDER_KINDS), 60, unsubscribe_all=True),
+        reminder_preferences.PreferencesInput(frozenset(REMINDER_KINDS), 60, unsubscribe_all=True),
         now=NOW,
     )
     db.session.commit()
@@ -248,10 +250,10 @@ def test_unsubscribing_from_all_cancels_everything_pending(personas: Personas):
 @pytest.mark.parametrize("actor", ["practitioner_p", "client_b"])
 def test_only_the_client_chooses_their_reminders(personas: Personas, actor: str):
     with pytest.raises(Forbidden):
-        service.update_preferences(
+        reminder_preferences.update_preferences(
             personas.by_name(actor),
             personas.record_a,
-            service.PreferencesInput(frozenset(), 60),
+            reminder_preferences.PreferencesInput(frozenset(), 60),
             now=NOW,
         )
 
@@ -259,10 +261,10 @@ def test_only_the_client_chooses_their_reminders(personas: Personas, actor: str)
 @pytest.mark.parametrize("lead", [-1, 366])
 def test_a_lead_time_outside_a_year_is_refused_and_changes_nothing(personas: Personas, lead: int):
     with pytest.raises(ValidationFailed) as error:
-        service.update_preferences(
+        reminder_preferences.update_preferences(
             personas.client_a,
             personas.record_a,
-            service.PreferencesInput(frozenset(), lead),
+            reminder_preferences.PreferencesInput(frozenset(), lead),
             now=NOW,
         )
     assert "touch_up_lead_days" in error.value.fields
@@ -276,14 +278,14 @@ def test_a_lead_time_outside_a_year_is_refused_and_changes_nothing(personas: Per
 def test_an_unsubscribe_token_names_its_client_and_kind_and_a_forged_one_is_refused(
     personas: Personas,
 ):
-    token = service.unsubscribe_token("key", personas.record_a.id, "aftercare")
-    client, kind = service.read_unsubscribe_token("key", token)
+    token = unsubscribe.unsubscribe_token("key", personas.record_a.id, "aftercare")
+    client, kind = unsubscribe.read_unsubscribe_token("key", token)
     assert (client.id, kind) == (personas.record_a.id, "aftercare")
     for bad in (token[:-2] + "xx", token.replace(".", "x"), "garbage"):
         with pytest.raises(NotFound):
-            service.read_unsubscribe_token("key", bad)
+            unsubscribe.read_unsubscribe_token("key", bad)
     with pytest.raises(NotFound):
-        service.read_unsubscribe_token("another key", token)
+        unsubscribe.read_unsubscribe_token("another key", token)
 
 
 # --- The practitioner's touch-up invitation ---------------------------------------------------
@@ -312,7 +314,7 @@ def test_no_touch_up_invitation_for_another_practice_or_an_unsubscribed_client(
 ):
     with pytest.raises(Forbidden):
         service.send_touch_up_now(personas.practitioner_q, personas.record_a, now=NOW)
-    service.unsubscribe(personas.record_a, "touch_up", now=NOW)
+    unsubscribe.unsubscribe(personas.record_a, "touch_up", now=NOW)
     with pytest.raises(ValidationFailed):
         service.send_touch_up_now(personas.practitioner_p, personas.record_a, now=NOW)
     db.session.rollback()
@@ -322,7 +324,7 @@ def test_no_touch_up_invitation_for_another_practice_or_an_unsubscribed_client(
 # --- Practice settings ------------------------------------------------------------------------
 
 
-def _practice_input(**overrides) -> service.PracticeInput:
+def _practice_input(**overrides) -> practice_settings.PracticeInput:
     values = dict(
         waking_hours_start=8,
         waking_hours_end=21,
@@ -337,12 +339,14 @@ def _practice_input(**overrides) -> service.PracticeInput:
         aftercare_instructions="Keep it dry.",
     )
     values.update(overrides)
-    return service.PracticeInput(**values)
+    return practice_settings.PracticeInput(**values)
 
 
 def test_new_practice_settings_replan_the_practices_clients(personas: Personas):
     record_session(personas.record_a, TODAY)
-    _, count = service.update_practice_settings(personas.practitioner_p, _practice_input(), now=NOW)
+    _, count = practice_settings.update_practice_settings(
+        personas.practitioner_p, _practice_input(), now=NOW
+    )
     db.session.commit()
     assert count == 1
     aftercare = {
@@ -374,7 +378,7 @@ def test_impossible_practice_settings_are_refused_per_field(
     personas: Personas, overrides: dict, field: str
 ):
     with pytest.raises(ValidationFailed) as error:
-        service.update_practice_settings(
+        practice_settings.update_practice_settings(
             personas.practitioner_p, _practice_input(**overrides), now=NOW
         )
     assert field in error.value.fields
@@ -389,6 +393,6 @@ def test_status_counts_list_every_status(personas: Personas):
 
 def test_the_daily_replan_runs_once_however_many_schedulers_ask(app):
     every = timedelta(hours=23)
-    assert worker.claim_daily_replan(NOW, "one", every) is True
-    assert worker.claim_daily_replan(NOW + timedelta(minutes=1), "two", every) is False
-    assert worker.claim_daily_replan(NOW + timedelta(hours=23), "two", every) is True
+    assert claim_daily_replan(NOW, "one", every) is True
+    assert claim_daily_replan(NOW + timedelta(minutes=1), "two", every) is False
+    assert claim_daily_replan(NOW + timedelta(hours=23), "two", every) is True

@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from smptrack import worker
 from smptrack.extensions import db
 from smptrack.models import (
     Client,
@@ -26,7 +25,8 @@ from smptrack.models import (
     ReminderPreference,
     SchedulerHeartbeat,
 )
-from smptrack.worker import Sender
+from smptrack.sending.sender import Sender, SweepResult
+from smptrack.services.heartbeats import HEARTBEAT_SEND
 from tests.conftest import Personas, log_in, make_client
 from tests.smtp_server import SmtpServer, free_port, running_server
 from tests.test_reminders_planning import record_session
@@ -54,7 +54,7 @@ def sending(app: Flask, smtp: SmtpServer) -> Flask:
     return app
 
 
-def sweep(app: Flask, at: datetime, sender: Sender | None = None) -> worker.SweepResult:
+def sweep(app: Flask, at: datetime, sender: Sender | None = None) -> SweepResult:
     sender = sender or Sender(app)
     return sender.send_due(lambda: at)
 
@@ -442,7 +442,7 @@ def test_healthz_reports_a_scheduler_that_never_ran_or_went_quiet(
     well = browser.get("/healthz")
     assert well.status_code == 200 and well.get_json()["status"] == "ok"
 
-    beat = db.session.get(SchedulerHeartbeat, worker.HEARTBEAT_SEND)
+    beat = db.session.get(SchedulerHeartbeat, HEARTBEAT_SEND)
     beat.beat_at = datetime.now(UTC) - timedelta(minutes=10)
     db.session.commit()
     quiet = browser.get("/healthz")

@@ -15,7 +15,7 @@ from smptrack.api.registry import operation
 from smptrack.api.schemas import RequestModel, ResponseModel, Whole
 from smptrack.domain import limits, protocol
 from smptrack.models import User
-from smptrack.services import reminders as reminder_service
+from smptrack.services import practice_settings
 from smptrack.web import utc_now
 
 _THRESHOLD = limits.TOUCH_UP_THRESHOLD_PCT
@@ -54,7 +54,7 @@ class ModelSettingsPatch(RequestModel):
 
 
 def _out(actor: User, replanned: int | None = None) -> ModelSettingsOut:
-    current = reminder_service.practice_input_of(actor)
+    current = practice_settings.practice_input_of(actor)
     return ModelSettingsOut(
         touch_up_threshold_pct=current.touch_up_threshold_pct or 70,
         touch_up_lead_days=current.touch_up_lead,
@@ -90,7 +90,7 @@ def update_practice_settings(actor: User, body: ModelSettingsPatch) -> ModelSett
     threshold changed) and has their pending reminders replanned in the same request; values
     out of range are a 422 and change nothing."""
     sent = body.model_fields_set
-    current = reminder_service.practice_input_of(actor)
+    current = practice_settings.practice_input_of(actor)
     changed = replace(
         current,
         touch_up_threshold_pct=body.touch_up_threshold_pct
@@ -101,5 +101,5 @@ def update_practice_settings(actor: User, body: ModelSettingsPatch) -> ModelSett
         else current.touch_up_lead,
         healed_check=body.healed_check_day if "healed_check_day" in sent else current.healed_check,
     )
-    _, count = reminder_service.update_practice_settings(actor, changed, now=utc_now())
+    _, count = practice_settings.update_practice_settings(actor, changed, now=utc_now())
     return _out(actor, count)

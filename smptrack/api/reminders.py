@@ -16,7 +16,7 @@ from smptrack.api.registry import operation
 from smptrack.api.schemas import PageQuery, ResponseModel
 from smptrack.domain.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
 from smptrack.models import Client, Reminder, User
-from smptrack.services import access
+from smptrack.services import access, reminder_facts
 from smptrack.services import reminders as reminder_service
 
 
@@ -82,7 +82,7 @@ def list_reminders(actor: User, client_id: int, query: PageQuery) -> ReminderPag
     found = reminder_service.history_of(
         client, page=query.page, per_page=query.per_page, statuses=REMINDER_STATUSES
     )
-    zone = reminder_service.client_zone(client)
+    zone = reminder_facts.client_zone(client)
     return ReminderPage(
         client_id=client.id,
         time_zone=zone.key,

@@ -18,8 +18,11 @@ from smptrack.reminders.forms import (
     TouchUpNowForm,
     parse_day_list,
 )
-from smptrack.services import access, audit
+from smptrack.services import access, audit, reminder_facts, reminder_preferences
+from smptrack.services import heartbeats as heartbeat_service
+from smptrack.services import practice_settings as practice_service
 from smptrack.services import reminders as service
+from smptrack.services import unsubscribe as unsubscribe_service
 from smptrack.services.errors import ServiceError
 from smptrack.templating import local_datetime
 from smptrack.web import int_arg, remote_addr, role_required, secret_key, utc_now
@@ -60,7 +63,7 @@ def mine():
     client = access.own_client_record(current_user)
     if client is None:
         return render_template("reminders/mine.html", client=None, form=None, **_labels())
-    prefs = service.preferences_of(client)
+    prefs = reminder_facts.preferences_of(client)
     form = PreferencesForm()
     if request.method == "GET":
         for kind in protocol.KINDS:
@@ -68,18 +71,18 @@ def mine():
         form.touch_up_lead_days.data = (
             prefs.touch_up_lead
             if prefs.touch_up_lead is not None
-            else service.practice_protocol(client.practitioner_id).offsets.touch_up_lead
+            else reminder_facts.practice_protocol(client.practitioner_id).offsets.touch_up_lead
         )
         form.unsubscribe_all.data = prefs.unsubscribed_all
     status = 200
     if form.validate_on_submit():
-        data = service.PreferencesInput(
+        data = reminder_preferences.PreferencesInput(
             kinds=frozenset(k for k in protocol.KINDS if getattr(form, k).data),
             touch_up_lead_days=form.touch_up_lead_days.data,
             unsubscribe_all=form.unsubscribe_all.data,
         )
         try:
-            row = service.update_preferences(current_user, client, data, now=utc_now())
+            row = reminder_preferences.update_preferences(current_user, client, data, now=utc_now())
             _audit("update", client, "reminder_preference", row.id)
         except ServiceError as exc:
             db.session.rollback()
@@ -125,7 +128,7 @@ def client_index(client_id: int):
             client, page=int_arg("page", 1), per_page=int(current_app.config["PAGE_SIZE"])
         ),
         failed=service.failed_count(client),
-        prefs=service.preferences_of(client),
+        prefs=reminder_facts.preferences_of(client),
         warnings=service.series_warnings(client) if manages else [],
         **_labels(),
     )
@@ -168,7 +171,7 @@ def send_touch_up(client_id: int):
 def practice_settings():
     form = PracticeSettingsForm()
     if request.method == "GET":
-        practice = service.practice_protocol(current_user.id)
+        practice = reminder_facts.practice_protocol(current_user.id)
         for name, value in practice.offsets.as_mapping().items():
             getattr(form, name).data = (
                 ", ".join(str(d) for d in value) if name == "aftercare" else value
@@ -176,12 +179,12 @@ def practice_settings():
         form.waking_hours_start.data = practice.hours.start
         form.waking_hours_end.data = practice.hours.end
         form.aftercare_instructions.data = practice.aftercare_instructions
-        form.touch_up_threshold_pct.data = service.practice_input_of(
+        form.touch_up_threshold_pct.data = practice_service.practice_input_of(
             current_user
         ).touch_up_threshold_pct
         return render_template("reminders/practice.html", form=form, defaults=_defaults())
     if form.validate_on_submit():
-        data = service.PracticeInput(
+        data = practice_service.PracticeInput(
             waking_hours_start=form.waking_hours_start.data,
             waking_hours_end=form.waking_hours_end.data,
             aftercare=parse_day_list(form.aftercare.data),
@@ -196,7 +199,7 @@ def practice_settings():
             touch_up_threshold_pct=form.touch_up_threshold_pct.data,
         )
         try:
-            _, count = service.update_practice_settings(current_user, data, now=utc_now())
+            _, count = practice_service.update_practice_settings(current_user, data, now=utc_now())
         except ServiceError as exc:
             db.session.rollback()
             _show_errors(form, exc)
@@ -226,18 +229,18 @@ def _defaults() -> dict:
 def unsubscribe(token: str):
     """GET asks for confirmation and changes nothing (link scanners prefetch GETs); POST
     unsubscribes, without a login: the RFC 8058 one-click body or our own confirmation form."""
-    client, kind = service.read_unsubscribe_token(secret_key(), token)
+    client, kind = unsubscribe_service.read_unsubscribe_token(secret_key(), token)
     if request.method == "GET":
         return render_template(
             "reminders/unsubscribe.html",
             token=token,
             kind=kind,
-            already=service.is_unsubscribed(client, kind),
+            already=reminder_facts.is_unsubscribed(client, kind),
             **_labels(),
         )
-    scope = service.ALL_KINDS if request.form.get("scope") == "all" else kind
+    scope = reminder_facts.ALL_KINDS if request.form.get("scope") == "all" else kind
     now = utc_now()
-    cancelled = service.unsubscribe(client, scope, now=now)
+    cancelled = unsubscribe_service.unsubscribe(client, scope, now=now)
     audit.record_event(
         None,
         "update",
@@ -270,11 +273,12 @@ def healthz():
         body["status"] = "unhealthy"
         return jsonify(body), 503
     quiet_after = float(
-        current_app.config.get("HEALTHZ_SCHEDULER_QUIET_SECONDS") or service.DEFAULT_QUIET_SECONDS
+        current_app.config.get("HEALTHZ_SCHEDULER_QUIET_SECONDS")
+        or heartbeat_service.DEFAULT_QUIET_SECONDS
     )
-    beats = service.heartbeats()
+    beats = heartbeat_service.heartbeats()
     sweeps = {}
-    for name in service.HEARTBEATS:
+    for name in heartbeat_service.HEARTBEATS:
         row = beats.get(name)
         sweeps[name] = (
             {
@@ -284,7 +288,7 @@ def healthz():
             if row is not None
             else {"last_run": None, "age_seconds": None}
         )
-    sending = beats.get(service.HEARTBEAT_SEND)
+    sending = beats.get(heartbeat_service.HEARTBEAT_SEND)
     quiet = sending is None or (now - sending.beat_at).total_seconds() > quiet_after
     body["scheduler"] = {
         "ok": not quiet,

@@ -1,7 +1,7 @@
 """Queue account mail (invitations, password resets, notices about a login) in the outbox.
 
 The request inserts a row in its own transaction and never talks to a mail server; the worker's
-sweep (``smptrack.account_mail_sender``) renders ``templates/emails/<template>.txt`` and
+sweep (``smptrack.sending.account_mail``) renders ``templates/emails/<template>.txt`` and
 ``.html`` with the row's context and delivers it, with the reminders' lease and backoff rules.
 """
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from smptrack import worker
 from smptrack.extensions import db
 from smptrack.models import SchedulerHeartbeat
-from smptrack.services import reminders
+from smptrack.services import unsubscribe
+from smptrack.services.heartbeats import HEARTBEAT_SEND
 from tests.access_cases import ANY_REDIRECT, Case, everyone, signed_in
 from tests.conftest import Personas
 
@@ -31,10 +31,10 @@ PREFERENCES = {
 def objects(personas: Personas) -> dict[str, str]:
     # A scheduler that is alive (added, not committed: the matrix commits once for every area).
     db.session.merge(
-        SchedulerHeartbeat(name=worker.HEARTBEAT_SEND, beat_at=datetime.now(UTC), host="matrix")
+        SchedulerHeartbeat(name=HEARTBEAT_SEND, beat_at=datetime.now(UTC), host="matrix")
     )
     db.session.flush()
-    token = reminders.unsubscribe_token(
+    token = unsubscribe.unsubscribe_token(
         current_app.config["SECRET_KEY"], personas.record_a.id, "aftercare"
     )
     return {"reminders_unsubscribe_a": token}

@@ -1,27 +1,18 @@
 """The account-mail sender: drains the ``account_mail`` outbox (invitations, password resets).
 
-The same discipline as the reminder sender (``smptrack.worker``), in short transactions that
-never span the SMTP exchange:
-
-1. ``claim``: lease one due row atomically (status ``sending``, attempts + 1, a lease) and
-   commit. PostgreSQL picks it ``FOR UPDATE SKIP LOCKED``; SQLite runs one conditional UPDATE
-   inside ``BEGIN IMMEDIATE``.
-2. ``deliver``: render ``templates/emails/<template>.txt`` and ``.html`` with the row's context
-   and hand the message to the transport. Writes nothing.
-3. ``record``: the outcome, only while still holding the lease, and commit.
-
-Loss bound: a sender that dies after the SMTP server accepted a message and before step 3
-leaves the row ``sending``; ``reap`` returns it to ``pending`` once the lease expires and it is
-sent again (at most one repeat per crash, with the same Message-ID), never lost. Temporary
-failures retry after the reminders' backoff table (``REMINDER_BACKOFF_SECONDS``, "attempt n/N");
-permanent ones (5xx) fail at once. Unlike reminders, account mail ignores waking hours: someone
-is waiting for it.
+The same outbox discipline as the reminder sender (``smptrack.sending.outbox``: claim, record,
+reap, with its loss bound), in short transactions that never span the SMTP exchange:
+``claim`` -> ``deliver`` (render ``templates/emails/<template>.txt`` and ``.html`` with the
+row's context and hand it to the transport; writes nothing) -> ``record``. Temporary failures
+retry after the reminders' backoff table (``REMINDER_BACKOFF_SECONDS``, "attempt n/N");
+permanent ones (5xx) fail at once. Unlike reminders, account mail ignores waking hours:
+someone is waiting for it.
 
 Once a row is sent, or has failed for good, its context is emptied: it held the reset or
 invitation link, a live secret, which must not outlive its use in the database. A row whose
 ``expires_at`` has passed (the link in it no longer works) fails instead of being sent.
 
-Nothing runs at import; ``smptrack.worker`` calls ``send_due`` and ``reap`` from its sweeps.
+Nothing runs at import; ``smptrack.sending.scheduler`` calls ``send_due`` and ``reap``.
 """
 
 from __future__ import annotations
@@ -30,28 +21,20 @@ import functools
 import hashlib
 import logging
 import threading
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, render_template
 
 from smptrack import mail, retry
 from smptrack.extensions import db
 from smptrack.models import AccountMail
+from smptrack.sending import outbox
+from smptrack.sending.settings import Clock, SenderSettings, sender_name
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
-DEFAULTS: dict[str, Any] = {
-    # How often a scheduler process looks for account mail: someone is waiting for a reset link.
-    "ACCOUNT_MAIL_SWEEP_SECONDS": 5,
-}
 
 
 @dataclass
@@ -80,54 +63,30 @@ class AccountMailSender:
         self,
         app: Flask,
         *,
-        settings: Any = None,
+        settings: SenderSettings | None = None,
         transport: mail.Transport | None = None,
         name: str | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        from smptrack.worker import SenderSettings, sender_name
-
         self.app = app
         self.settings = settings or SenderSettings.from_config(app.config)
         self.transport = transport or mail.transport_for(app.config)
         self.name = name or sender_name()
         self.stop = stop or threading.Event()
-        self._recent: deque[datetime] = deque()
-
-    def _begin_write(self) -> None:
-        """End any transaction and start a write one (SQLite: take the write lock up front,
-        so two senders never both read "pending" and then both try to write)."""
-        db.session.commit()
-        connection = db.session.connection()
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        self.cap = outbox.PerMinuteCap(self.settings.per_minute)
 
     # 1. claim ----------------------------------------------------------------------------------
 
     def claim(self, now: datetime) -> int | None:
         """Lease the oldest due row (attempts + 1) and commit; its id, or None."""
-        self._begin_write()
-        due = sa.and_(AccountMail.status == "pending", AccountMail.next_attempt_at <= now)
-        pick = (
-            sa.select(AccountMail.id)
-            .where(due)
-            .order_by(AccountMail.next_attempt_at, AccountMail.id)
-            .limit(1)
+        outbox.begin_write()
+        claimed = outbox.claim(
+            AccountMail,
+            (AccountMail.status == "pending") & (AccountMail.next_attempt_at <= now),
+            (AccountMail.next_attempt_at, AccountMail.id),
+            name=self.name,
+            lease_until=now + self.settings.lease,
         )
-        if db.session.get_bind().dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        claimed = db.session.execute(
-            sa.update(AccountMail)
-            .where(AccountMail.id == pick.scalar_subquery(), AccountMail.status == "pending")
-            .values(
-                status="sending",
-                attempts=AccountMail.attempts + 1,
-                leased_by=self.name,
-                lease_expires_at=now + self.settings.lease,
-            )
-            .returning(AccountMail.id)
-            .execution_options(synchronize_session=False)
-        ).scalar()
         db.session.commit()
         return claimed
 
@@ -172,7 +131,7 @@ class AccountMailSender:
             self.transport.send(message)
         except mail.DeliveryError as error:
             return self._failure(mail_id, attempt, error, now)
-        self._recent.append(now)
+        self.cap.sent(now)
         return {
             "status": "sent",
             "sent_at": now,
@@ -200,22 +159,9 @@ class AccountMailSender:
 
     def record(self, mail_id: int, values: dict[str, Any]) -> bool:
         """Write the outcome if this sender still holds the lease (released); commit."""
-        values = {"lease_expires_at": None, "leased_by": None, **values}
-        self._begin_write()
-        result = db.session.execute(
-            sa.update(AccountMail)
-            .where(
-                AccountMail.id == mail_id,
-                AccountMail.status == "sending",
-                AccountMail.leased_by == self.name,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        outbox.begin_write()
+        held = outbox.record(AccountMail, mail_id, name=self.name, values=values)
         db.session.commit()
-        held = bool(result.rowcount)
-        if not held:
-            log.warning("account mail %s: lease lost before recording %s", mail_id, values)
         return held
 
     # The reaper and the sweep ------------------------------------------------------------------
@@ -225,33 +171,15 @@ class AccountMailSender:
 
         A row that has used up its attempts this way fails (and loses its link) instead.
         """
-        expired = sa.and_(AccountMail.status == "sending", AccountMail.lease_expires_at < now)
-        reason = "The sender stopped before recording the outcome (lease expired)."
-        released = {"lease_expires_at": None, "leased_by": None}
-        self._begin_write()
-        gave_up = db.session.execute(
-            sa.update(AccountMail)
-            .where(expired, AccountMail.attempts >= self.settings.max_attempts)
-            .values(status="failed", last_error=f"Gave up: {reason}", context={}, **released)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        returned = db.session.execute(
-            sa.update(AccountMail)
-            .where(expired)
-            .values(status="pending", last_error=reason, next_attempt_at=now, **released)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        db.session.commit()
-        found = (gave_up or 0) + (returned or 0)
-        if found:
-            log.warning("account mail reaper: %s returned, %s given up", returned, gave_up)
-        return found
+        return outbox.reap(
+            AccountMail,
+            now,
+            max_attempts=self.settings.max_attempts,
+            give_up={"context": {}},
+        )
 
     def capped(self, now: datetime) -> bool:
-        cap = self.settings.per_minute
-        while self._recent and self._recent[0] <= now - timedelta(minutes=1):
-            self._recent.popleft()
-        return cap > 0 and len(self._recent) >= cap
+        return self.cap.reached(now)
 
     def send_due(self, clock: Clock) -> AccountMailResult:
         """Send due account mail until none is left, the per-minute cap is reached or ``stop``
@@ -289,8 +217,3 @@ def message_id_for(row: AccountMail, sender: str) -> str:
     digest = hashlib.sha256(f"account-mail:{row.id}:{row.created_at.isoformat()}".encode())
     domain = sender.rsplit("@", 1)[-1].strip(" >") or "localhost"
     return f"<account.{digest.hexdigest()[:32]}@{domain}>"
-
-
-def sweep_seconds(config: Any) -> float:
-    value = config.get("ACCOUNT_MAIL_SWEEP_SECONDS")
-    return float(DEFAULTS["ACCOUNT_MAIL_SWEEP_SECONDS"] if value in (None, "") else value)

@@ -1,0 +1,132 @@
+"""A reminder's email: subject, text and HTML in the client's words, unsubscribe headers and a
+calendar attachment for a dated event. Reads nothing from the database itself."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import EmailMessage
+from typing import Any
+
+from flask import Flask, render_template
+
+from smptrack import mail
+from smptrack.models import Client, Reminder, User
+from smptrack.sending.settings import SenderSettings, external_url
+from smptrack.services import reminder_facts, unsubscribe
+from smptrack.services.reminders import KIND_LABELS
+
+SUBJECTS = {
+    "aftercare": "Aftercare: day {day}",
+    "healed_check": "Healed at day {day}: time for a quick check",
+    "next_session": "Your next session is due around {suggested}",
+    "self_check": "Your yearly check-in",
+    "assessment": "Time for a check with {practice}",
+    "touch_up": "Time to book your touch-up",
+}
+EVENT_SUMMARIES = {
+    "aftercare": "Aftercare",
+    "healed_check": "Healed check",
+    "next_session": "Next session (suggested date)",
+    "self_check": "Yearly self-check",
+    "assessment": "Check with your practitioner (suggested date)",
+    "touch_up": "Touch-up due (estimated date)",
+}
+
+
+def compose_reminder(
+    app: Flask,
+    settings: SenderSettings,
+    reminder: Reminder,
+    client: Client,
+    practice: reminder_facts.PracticeProtocol,
+    practitioner: User | None,
+    now: datetime,
+) -> EmailMessage:
+    """The message for ``reminder``; its Message-ID follows from the dedupe key, so a repeat
+    after a crash is recognisable."""
+    payload = reminder.payload or {}
+    details = payload.get("details") or {}
+    secret = app.config["SECRET_KEY"]
+    base = settings.base_url
+
+    def unsubscribe_url(kind: str) -> str:
+        token = unsubscribe.unsubscribe_token(secret, client.id, kind)
+        return external_url(app, base, "reminders.unsubscribe", token=token)
+
+    unsubscribe_one = unsubscribe_url(reminder.kind)
+    context = {
+        "name": client.display_name,
+        "kind": reminder.kind,
+        "kind_label": KIND_LABELS[reminder.kind],
+        "details": details,
+        "manual": bool(payload.get("manual")),
+        "practice": practitioner.display_name if practitioner else None,
+        "instructions": practice.aftercare_instructions,
+        "event_on": _date(payload.get("event_on")),
+        "dates": {k: _date(v) for k, v in details.items() if k.endswith("_on")},
+        "long": long_date,
+        "reminders_url": external_url(app, base, "reminders.mine"),
+        "unsubscribe_url": unsubscribe_one,
+        "unsubscribe_all_url": unsubscribe_url(reminder_facts.ALL_KINDS),
+    }
+    text = render_template(f"emails/reminder_{reminder.kind}.txt", **context)
+    html = render_template(f"emails/reminder_{reminder.kind}.html", **context)
+    headers = {"List-Unsubscribe": f"<{unsubscribe_one}>", "Auto-Submitted": "auto-generated"}
+    if unsubscribe_one.startswith("https://"):
+        # RFC 8058 one-click: only for an HTTPS URL, as the RFC requires.
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if practitioner is not None:
+        headers["Reply-To"] = str(mail.recipient(practitioner.display_name, practitioner.email))
+    message_id = mail.message_id_for(reminder.dedupe_key, settings.mail_from)
+    message = mail.compose(
+        sender=settings.mail_from,
+        to=mail.recipient(client.display_name, client.email or ""),
+        subject=subject_for(reminder.kind, details, context["practice"]),
+        text=text,
+        html=html,
+        message_id=message_id,
+        now=now,
+        headers=headers,
+    )
+    event_on = context["event_on"]
+    if event_on is not None:
+        mail.attach_calendar(
+            message,
+            mail.all_day_event(
+                uid=message_id.strip("<>"),
+                day=event_on,
+                summary=EVENT_SUMMARIES[reminder.kind],
+                description="An estimate from your record; confirm the date with your "
+                "practitioner.",
+                stamp=now,
+            ),
+            filename=f"{reminder.kind.replace('_', '-')}.ics",
+        )
+    return message
+
+
+def subject_for(kind: str, details: dict, practice: str | None) -> str:
+    suggested = _date(details.get("suggested_on"))
+    if kind == "aftercare" and details.get("day") == 0:
+        return "Aftercare after your session"
+    return SUBJECTS[kind].format(
+        day=details.get("day", ""),
+        suggested=long_date(suggested) if suggested else "soon",
+        practice=practice or "your practitioner",
+    )
+
+
+def long_date(value: Any) -> str:
+    """ "Thursday 12 March 2026"; empty for anything that is not a date (a missing detail)."""
+    if not isinstance(value, date):
+        return ""
+    return f"{value.strftime('%A')} {value.day} {value.strftime('%B %Y')}"
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
