@@ -31,6 +31,7 @@ def register_app_commands(app: Flask) -> None:
     app.cli.add_command(projections_group)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(model_group)
 
 
 def apply_migrations() -> None:
@@ -181,6 +182,157 @@ def rebuild_projections(batch_size: int) -> None:
 
         count = projections.rebuild_all(datetime.now(UTC), batch_size=batch_size, progress=advance)
     click.echo(f"Projected {count} clients with model {MODEL_VERSION}.")
+
+
+# --- The model's constants per practice (FADE-MODEL §10) ---------------------------------
+
+
+@click.group("model")
+def model_group() -> None:
+    """A practice's fade-model constants: refit them from its ratings, adopt, revert."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _progress(label: str, total: int):
+    """A progress bar and the callback that advances it to a count of ``total``."""
+    bar = click.progressbar(length=max(total, 1), label=label, show_pos=True, file=sys.stderr)
+    done = [0]
+
+    def advance(finished: int, _total: int) -> None:
+        bar.update(finished - done[0])
+        done[0] = finished
+
+    return bar, advance
+
+
+def _estimate_line(name: str, unit: str, estimate, default: float) -> str:
+    if estimate.low is None or estimate.high is None:
+        interval = "no interval (the ratings leave it undetermined)"
+    else:
+        interval = f"90 % interval {estimate.low:.4g} to {estimate.high:.4g}"
+    return f"  {name:<6} {estimate.value:<10.4g} {unit:<9} {interval}  (default {default:.4g})"
+
+
+def _echo_refit(result) -> None:
+    from smptrack.domain import fade
+
+    defaults = fade.DEFAULT_CONSTANTS
+    click.echo(
+        f"  {result.clients} clients, {result.ratings} healed-phase ratings, "
+        f"{result.clients_with_two_ratings} clients with two or more"
+    )
+    click.echo(_estimate_line("k_bio", "per year", result.k_bio, defaults.k_bio))
+    click.echo(_estimate_line("k_uv", "per SED", result.k_uv, defaults.k_uv))
+    click.echo(_estimate_line("sigma", "", result.sigma, defaults.sigma))
+    if result.correlation is not None:
+        click.echo(f"  correlation of the k_bio and k_uv estimates: {result.correlation:+.2f}")
+
+
+@model_group.command("refit")
+@click.option("--practice", "practice_id", type=int, default=None, help="Practitioner user id.")
+@click.option("--adopt", is_flag=True, help="Adopt the estimate (only with --practice).")
+@with_appcontext
+def model_refit(practice_id: int | None, adopt: bool) -> None:
+    """Estimate k_bio, k_uv and sigma from each practice's healed-phase ratings (90 % intervals).
+
+    Without --practice, every practice. With --adopt, the estimate becomes the practice's model
+    version and all its projections and reminders are rebuilt, if the checks allow it.
+    """
+    from datetime import UTC, datetime
+
+    from smptrack.models import Client
+    from smptrack.services import model_versions, refit
+
+    if adopt and practice_id is None:
+        _fail("--adopt needs --practice: adopt one practice's estimate at a time.")
+    now = datetime.now(UTC)
+    try:
+        ids = [refit.practice(practice_id).id] if practice_id is not None else refit.practice_ids()
+    except ServiceError as exc:
+        _fail(exc.message)
+    for pid in ids:
+        user = refit.practice(pid)
+        click.echo(f"Practice {pid} ({user.display_name}):")
+        current = model_versions.current_version(pid)
+        click.echo(f"  current model: {model_versions.label(current)}")
+        try:
+            result = refit.run(pid, now)
+        except ServiceError as exc:
+            if practice_id is not None:
+                _fail(exc.message)
+            click.echo(f"  {exc.message}")
+            continue
+        _echo_refit(result)
+        if result.adoptable:
+            hint = "" if adopt else f" Adopt it with: smptrack model refit --practice {pid} --adopt"
+            click.echo(f"  Adoption: offered.{hint}")
+        else:
+            click.echo("  Adoption: not offered, because:")
+            for reason in result.reasons:
+                click.echo(f"    - {reason}")
+        if adopt:
+            if not result.adoptable:
+                _fail("the estimate did not pass the checks above; nothing was changed.")
+            version = model_versions.propose(pid, result, now, created_by=None)
+            total = db.session.scalar(
+                db.select(db.func.count()).where(Client.practitioner_id == pid)
+            )
+            bar, advance = _progress("Rebuilding projections", total or 0)
+            with bar:
+                count = model_versions.adopt(version, now, progress=advance)
+            db.session.commit()
+            click.echo(f"Adopted {model_versions.label(version)}; {count} clients rebuilt.")
+
+
+@model_group.command("revert")
+@click.option("--practice", "practice_id", type=int, required=True, help="Practitioner user id.")
+@with_appcontext
+def model_revert(practice_id: int) -> None:
+    """Go back to the practice's previous model version (or the defaults), and rebuild."""
+    from datetime import UTC, datetime
+
+    from smptrack.models import Client
+    from smptrack.services import model_versions, refit
+
+    now = datetime.now(UTC)
+    try:
+        refit.practice(practice_id)
+        total = db.session.scalar(
+            db.select(db.func.count()).where(Client.practitioner_id == practice_id)
+        )
+        bar, advance = _progress("Rebuilding projections", total or 0)
+        with bar:
+            version, count = model_versions.revert(practice_id, now, progress=advance)
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(
+        f"Practice {practice_id} now uses {model_versions.label(version)}; {count} clients rebuilt."
+    )
+
+
+@model_group.command("show")
+@click.option("--practice", "practice_id", type=int, default=None, help="Practitioner user id.")
+@with_appcontext
+def model_show(practice_id: int | None) -> None:
+    """Each practice's current model version and its constants."""
+    from smptrack.services import model_versions, refit
+
+    try:
+        ids = [refit.practice(practice_id).id] if practice_id is not None else refit.practice_ids()
+    except ServiceError as exc:
+        _fail(exc.message)
+    for pid in ids:
+        constants = model_versions.constants_of(model_versions.current_version(pid))
+        click.echo(
+            f"Practice {pid}: {constants.label}: k_bio {constants.k_bio:.4g}, "
+            f"k_uv {constants.k_uv:.4g}, sigma {constants.sigma:.4g}"
+        )
 
 
 # --- Reminders ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
 from smptrack.models.exposure import SunExposure
 from smptrack.models.materialised import ClientProjection, SunDoseMonth
+from smptrack.models.model_versions import PracticeModelVersion
 from smptrack.models.pigments import Pigment, PigmentLot
 from smptrack.models.practice import PracticeSettings
 from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHeartbeat
@@ -25,6 +26,7 @@ __all__ = [
     "Pigment",
     "PigmentLot",
     "Placement",
+    "PracticeModelVersion",
     "PracticeSettings",
     "Reminder",
     "ReminderPreference",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from smptrack.extensions import db
+from smptrack.models.clients import Client
 from smptrack.models.types import UTCDateTime
 
 
@@ -44,3 +45,9 @@ class ClientProjection(db.Model):
     model_version: so.Mapped[str] = so.mapped_column(sa.String(40))
     computed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     document: so.Mapped[dict] = so.mapped_column(sa.JSON())
+
+
+# The due sweep's cohort ("whose touch-up window opens on this day", across every practice) is
+# an equality on the materialised earliest date; the practice-first index of the due list
+# cannot serve it. Declared here, with the other materialised state, on the clients table.
+sa.Index("ix_clients_touch_up_earliest_on", Client.touch_up_earliest_on)

@@ -83,6 +83,8 @@ class ProjectionInputs:
     assessments: list[fade.FadeAssessment]
     colour_shift_zones: frozenset[str]
     threshold_density: float
+    # The practice's current model version (FADE-MODEL §10), else the documented constants.
+    constants: fade.ModelConstants = fade.DEFAULT_CONSTANTS
 
 
 def _zone(client: Client) -> ZoneInfo:
@@ -237,6 +239,9 @@ def load_inputs_many(
         if practitioners
         else {}
     )
+    from smptrack.services.model_versions import constants_by_practice
+
+    constants = constants_by_practice(practitioners)
     return {
         client.id: _inputs(
             client,
@@ -244,6 +249,7 @@ def load_inputs_many(
             exposures[client.id],
             assessments[client.id],
             thresholds.get(client.practitioner_id),
+            constants.get(client.practitioner_id, fade.DEFAULT_CONSTANTS),
         )
         for client in clients
     }
@@ -255,6 +261,7 @@ def _inputs(
     exposure_rows: list[tuple],
     assessment_rows: list[sa.Row],
     threshold_pct: int | None,
+    constants: fade.ModelConstants = fade.DEFAULT_CONSTANTS,
 ) -> ProjectionInputs:
     sessions: list[fade.TreatmentSession] = []
     current: list[sa.Row] = []
@@ -281,6 +288,7 @@ def _inputs(
         ],
         colour_shift_zones=frozenset(a.zone for a in assessment_rows if a.blur_or_colour_shift),
         threshold_density=(threshold_pct or 70) / 100,
+        constants=constants,
     )
 
 
@@ -313,6 +321,7 @@ def project_client(
         as_of=as_of,
         threshold_density=inputs.threshold_density,
         colour_shift_zones=inputs.colour_shift_zones,
+        constants=inputs.constants,
     )
 
 
