@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from smptrack.domain import text as text_rule
 from smptrack.domain.limits import DISPLAY_NAME_MAX, NOTES_MAX
 from smptrack.extensions import db
-from smptrack.models import Client
+from smptrack.models import Client, TreatmentSession
 from smptrack.services.access import Actor, require_practitioner, visible_clients
 from smptrack.services.accounts import check_time_zone, normalise_email
 from smptrack.services.errors import ValidationFailed
@@ -68,10 +69,64 @@ def create_client(
     return client
 
 
+@dataclass(frozen=True, slots=True)
+class ClientLine:
+    """One row of the client list page: the columns it shows, not an ORM object."""
+
+    id: int
+    display_name: str
+    email: str | None
+    user_id: int | None
+    next_touch_up_on: date | None
+    last_session_on: date | None
+
+
+# The latest session of the row's client, correlated: the list page is one SELECT.
+_LAST_SESSION = (
+    sa.select(sa.func.max(TreatmentSession.performed_on))
+    .where(TreatmentSession.client_id == Client.id)
+    .correlate(Client)
+    .scalar_subquery()
+)
+
+
 def list_clients(
     actor: Actor, *, search: str = "", sort: str = "name", page: int = 1, per_page: int = 25
 ) -> Page:
-    """One page of the clients ``actor`` may see, searched by name or email."""
+    """One page of the clients ``actor`` may see, searched by name or email (ORM objects)."""
+    query, total, offset = _listing(actor, search, sort, page, per_page)
+    items = list(db.session.scalars(query.limit(per_page).offset(offset)))
+    return Page(items=items, page=max(1, page), per_page=per_page, total=total)
+
+
+def list_client_lines(
+    actor: Actor, *, search: str = "", sort: str = "name", page: int = 1, per_page: int = 25
+) -> Page[ClientLine]:
+    """The same page as ``list_clients`` for the list page: its columns and each client's latest
+    session, in two queries (the count and the page) whatever the page size."""
+    query, total, offset = _listing(actor, search, sort, page, per_page)
+    rows = db.session.execute(
+        query.with_only_columns(
+            Client.id,
+            Client.display_name,
+            Client.email,
+            Client.user_id,
+            Client.next_touch_up_on,
+            _LAST_SESSION,
+            maintain_column_froms=True,
+        )
+        .limit(per_page)
+        .offset(offset)
+    )
+    items = [ClientLine(*row) for row in rows]
+    return Page(items=items, page=max(1, page), per_page=per_page, total=total)
+
+
+def _listing(
+    actor: Actor, search: str, sort: str, page: int, per_page: int
+) -> tuple[sa.Select, int, int]:
+    """The ordered SELECT of the visible clients matching ``search``, their count and the
+    offset of ``page``."""
     query = visible_clients(actor)
     search = (search or "").strip()
     if search:
@@ -90,6 +145,4 @@ def list_clients(
         )
     else:
         query = query.order_by(sa.func.lower(Client.display_name), Client.id)
-    page = max(1, page)
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return query, total, (max(1, page) - 1) * per_page

@@ -2,21 +2,23 @@
 
 The history page shows every session with its placements and pigment lots, the sun log summed by
 month, and the fade assessments, merged into one timeline. However long the history, loading it
-costs a fixed handful of SELECTs: sessions, then placements, lots and pigments by ``selectinload``
-(one IN query each), assessments, the sun log (the monthly doses the writes stored, one query),
-and the names of the people who recorded things (one query). Nothing here writes.
+costs five SELECTs: the placements with their lots and pigments joined, the sessions, the
+assessments, the sun log (the monthly doses the writes stored) and the names of the people who
+recorded things. They load columns into small frozen records, not ORM objects: the page only
+reads them, and a long history would otherwise build and track hundreds of instances per view.
+Nothing here writes.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from smptrack.domain.vocabulary import ZONES
 from smptrack.extensions import db
@@ -24,39 +26,124 @@ from smptrack.models import (
     AuditEvent,
     Client,
     FadeAssessment,
+    Pigment,
     PigmentLot,
     Placement,
+    SunDoseMonth,
     TreatmentSession,
     User,
 )
-from smptrack.services import materialised
 from smptrack.services.pagination import Page
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
 class SunMonth:
     """A month of the sun log: entries, minutes outdoors, the ambient dose and the effective dose
-    at each treated zone (both in SED, FADE-MODEL §3)."""
+    at each treated zone (both in SED, FADE-MODEL §3).
 
-    month: date  # the first of the month
-    entries: int
-    minutes: int
-    ambient_sed: float = 0.0
-    effective_sed_by_zone: dict[str, float] = field(default_factory=dict)
+    The per-zone doses are stored as one JSON document per month; a long sun log is paged by
+    month on the client page, so a document is decoded only when its month is shown.
+    """
+
+    __slots__ = ("_by_zone", "_raw", "_zones", "ambient_sed", "entries", "minutes", "month")
+
+    def __init__(
+        self,
+        month: date,
+        entries: int,
+        minutes: int,
+        ambient_sed: float = 0.0,
+        effective_sed_by_zone: dict[str, float] | None = None,
+        *,
+        raw_doses: str | dict | None = None,
+        zones: Sequence[str] = (),
+    ) -> None:
+        self.month = month  # the first of the month
+        self.entries = entries
+        self.minutes = minutes
+        self.ambient_sed = ambient_sed
+        self._by_zone = effective_sed_by_zone
+        self._raw = raw_doses
+        self._zones = tuple(zones)
+
+    @property
+    def effective_sed_by_zone(self) -> dict[str, float]:
+        if self._by_zone is None:
+            raw = self._raw
+            stored = json.loads(raw) if isinstance(raw, str) else (raw or {})
+            self._by_zone = {zone: stored.get(zone, 0.0) for zone in self._zones}
+        return self._by_zone
+
+    def __repr__(self) -> str:
+        return f"SunMonth({self.month}, entries={self.entries}, minutes={self.minutes})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class PlacementLine:
+    """One placement as the timeline shows it, its pigment lot's label already joined in."""
+
+    id: int
+    zone: str
+    scar_tissue: bool
+    pigment_label: str | None  # None: no catalogue lot (see pigment_free_text)
+    lot_number: str | None
+    pigment_free_text: str | None
+    dilution: str
+    dilution_ratio: str
+    needle: str
+    dot_size: str
+    density_worked_pct: int | None
+    depth: str
+    depth_note: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLine:
+    """One treatment session as the timeline shows it: the columns a page reads, not an ORM
+    object (a long history would otherwise build hundreds of tracked instances per view)."""
+
+    id: int
+    performed_on: date
+    kind: str
+    performed_by_id: int | None
+    logged_by_id: int | None
+    logged_at: datetime
+    updated_at: datetime | None
+    needle: str
+    machine_settings: str
+    duration_minutes: int | None
+    notes: str
+    expired_lot_confirmed: bool
+    placements: list[PlacementLine]
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentLine:
+    """One fade assessment as the timeline shows it."""
+
+    id: int
+    assessed_on: date
+    zone: str
+    density_pct: float
+    assessor_kind: str
+    assessed_by_id: int | None
+    note: str
+    blur_or_colour_shift: bool
+    photo_path: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TimelineEvent:
     """A dated thing on the timeline: a treatment session or a fade assessment."""
 
     on: date
     kind: str  # "session" or "assessment"
-    item: TreatmentSession | FadeAssessment
+    item: SessionLine | AssessmentLine
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HistoryMonth:
     """One month of the timeline: its sun summary (if anything was logged) and its events, newest
     first."""
@@ -69,8 +156,8 @@ class HistoryMonth:
 @dataclass(frozen=True)
 class ClientHistory:
     client: Client
-    sessions: list[TreatmentSession]  # newest first, placements, lots and pigments loaded
-    assessments: list[FadeAssessment]  # newest first
+    sessions: list[SessionLine]  # newest first, with their placements
+    assessments: list[AssessmentLine]  # newest first
     sun_months: list[SunMonth]  # newest first
     months: list[HistoryMonth]  # the merged timeline, newest first
     treated_zones: list[str]  # in the order of the zone vocabulary
@@ -81,32 +168,117 @@ class ClientHistory:
         return not (self.sessions or self.assessments or self.sun_months)
 
 
+_SESSION_COLUMNS = tuple(
+    getattr(TreatmentSession, name)
+    for name in SessionLine.__dataclass_fields__
+    if name != "placements"
+)
+_PLACEMENT_COLUMNS = tuple(
+    getattr(Placement, name)
+    for name in PlacementLine.__dataclass_fields__
+    if name not in ("pigment_label", "lot_number")
+)
+_ASSESSMENT_COLUMNS = tuple(
+    getattr(FadeAssessment, name) for name in AssessmentLine.__dataclass_fields__
+)
+
+# Built once: composing a SELECT costs more than running it on a page this size.
+_CLIENT_ID = sa.bindparam("client_id")
+_PLACEMENTS = (
+    sa.select(
+        Placement.session_id,
+        *_PLACEMENT_COLUMNS,
+        Pigment.brand,
+        Pigment.line,
+        Pigment.shade,
+        PigmentLot.lot_number,
+    )
+    .join(TreatmentSession, TreatmentSession.id == Placement.session_id)
+    .outerjoin(PigmentLot, PigmentLot.id == Placement.pigment_lot_id)
+    .outerjoin(Pigment, Pigment.id == PigmentLot.pigment_id)
+    .where(TreatmentSession.client_id == _CLIENT_ID)
+    .order_by(Placement.session_id, Placement.id)
+)
+_SESSIONS = (
+    sa.select(*_SESSION_COLUMNS)
+    .where(TreatmentSession.client_id == _CLIENT_ID)
+    .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id.desc())
+)
+_ASSESSMENTS = (
+    sa.select(*_ASSESSMENT_COLUMNS)
+    .where(FadeAssessment.client_id == _CLIENT_ID)
+    .order_by(FadeAssessment.assessed_on.desc(), FadeAssessment.id.desc())
+)
+# The per-zone document as text: decoded only for the months a page shows (SunMonth).
+_SUN_MONTHS = (
+    sa.select(
+        SunDoseMonth.month,
+        SunDoseMonth.entries,
+        SunDoseMonth.minutes,
+        SunDoseMonth.ambient_sed,
+        sa.cast(SunDoseMonth.effective_sed_by_zone, sa.Text),
+    )
+    .where(SunDoseMonth.client_id == _CLIENT_ID)
+    .order_by(SunDoseMonth.month.desc())
+)
+
+
 def client_history(client: Client) -> ClientHistory:
     """Everything on ``client``'s timeline. The caller loaded ``client`` through the access policy.
 
-    Runs a fixed number of queries whatever the number of sessions, placements, sun entries and
-    assessments.
+    Runs a fixed number of queries (five) whatever the number of sessions, placements, sun entries
+    and assessments, and loads columns into plain records, not ORM objects.
     """
-    sessions = list(
-        db.session.scalars(
-            sa.select(TreatmentSession)
-            .where(TreatmentSession.client_id == client.id)
-            .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id.desc())
-            .options(
-                so.selectinload(TreatmentSession.placements)
-                .selectinload(Placement.pigment_lot)
-                .selectinload(PigmentLot.pigment)
+    placements: dict[int, list[PlacementLine]] = defaultdict(list)
+    placement_rows = db.session.execute(_PLACEMENTS, {"client_id": client.id})
+    for (
+        session_id,
+        placement_id,
+        zone,
+        scar_tissue,
+        free_text,
+        dilution,
+        dilution_ratio,
+        needle,
+        dot_size,
+        density_worked_pct,
+        depth,
+        depth_note,
+        brand,
+        line,
+        shade,
+        lot_number,
+    ) in placement_rows:
+        placements[session_id].append(
+            PlacementLine(
+                id=placement_id,
+                zone=zone,
+                scar_tissue=scar_tissue,
+                # Pigment.label's rule, on the joined columns.
+                pigment_label=(
+                    " ".join(part for part in (brand, line, shade) if part)
+                    if lot_number is not None
+                    else None
+                ),
+                lot_number=lot_number,
+                pigment_free_text=free_text,
+                dilution=dilution,
+                dilution_ratio=dilution_ratio,
+                needle=needle,
+                dot_size=dot_size,
+                density_worked_pct=density_worked_pct,
+                depth=depth,
+                depth_note=depth_note,
             )
         )
-    )
-    assessments = list(
-        db.session.scalars(
-            sa.select(FadeAssessment)
-            .where(FadeAssessment.client_id == client.id)
-            .order_by(FadeAssessment.assessed_on.desc(), FadeAssessment.id.desc())
-        )
-    )
-    zones_used = {placement.zone for s in sessions for placement in s.placements}
+    sessions = [
+        SessionLine(*row, placements=placements.get(row[0], []))
+        for row in db.session.execute(_SESSIONS, {"client_id": client.id})
+    ]
+    assessments = [
+        AssessmentLine(*row) for row in db.session.execute(_ASSESSMENTS, {"client_id": client.id})
+    ]
+    zones_used = {placement.zone for lines in placements.values() for placement in lines}
     treated_zones = [zone for zone in ZONES if zone in zones_used]
     sun_months = _sun_months(client, treated_zones)
     people = _names(
@@ -126,16 +298,12 @@ def client_history(client: Client) -> ClientHistory:
 
 
 def _sun_months(client: Client, zones: list[str]) -> list[SunMonth]:
-    """The sun log by month, newest first, with the dose at each treated zone (one query)."""
+    """The monthly doses the writes stored, newest first, with the dose at each treated zone
+    (one query). The per-zone document is read as text and decoded on first use."""
+    rows = db.session.execute(_SUN_MONTHS, {"client_id": client.id})
     return [
-        SunMonth(
-            month=summary.month,
-            entries=summary.entries,
-            minutes=summary.minutes,
-            ambient_sed=summary.ambient_sed,
-            effective_sed_by_zone=dict(summary.effective_sed_by_zone),
-        )
-        for summary in materialised.stored_sun_months(client, zones)
+        SunMonth(month, entries, minutes, ambient_sed, raw_doses=raw, zones=zones)
+        for month, entries, minutes, ambient_sed, raw in rows
     ]
 
 
@@ -148,8 +316,8 @@ def _names(user_ids: set[int | None]) -> dict[int, str]:
 
 
 def _merge(
-    sessions: Sequence[TreatmentSession],
-    assessments: Sequence[FadeAssessment],
+    sessions: Sequence[SessionLine],
+    assessments: Sequence[AssessmentLine],
     sun_months: Sequence[SunMonth],
 ) -> list[HistoryMonth]:
     events: dict[date, list[TimelineEvent]] = defaultdict(list)
@@ -179,28 +347,29 @@ def _merge(
     ]
 
 
-# --- the client list ------------------------------------------------------------------------
-
-
-def last_sessions(client_ids: Sequence[int]) -> dict[int, date]:
-    """The date of each client's latest session, for a page of the client list (one query)."""
-    if not client_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(TreatmentSession.client_id, sa.func.max(TreatmentSession.performed_on))
-        .where(TreatmentSession.client_id.in_(list(client_ids)))
-        .group_by(TreatmentSession.client_id)
-    )
-    return {client_id: last for client_id, last in rows}
-
-
 # --- the audit trail ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """The columns of an audit event the access log shows."""
+
+    id: int
+    occurred_at: datetime
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: int | None
+    remote_addr: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class AuditLine:
-    event: AuditEvent
+    event: AuditEntry
     actor_name: str | None  # None: the person's login was erased, or the system acted
+
+
+_AUDIT_COLUMNS = tuple(getattr(AuditEvent, name) for name in AuditEntry.__dataclass_fields__)
 
 
 def audit_page(client_id: int, *, page: int, per_page: int) -> Page[AuditLine]:
@@ -214,12 +383,12 @@ def audit_page(client_id: int, *, page: int, per_page: int) -> Page[AuditLine]:
     last = max(1, -(-total // per_page))
     page = min(max(1, page), last)
     rows = db.session.execute(
-        sa.select(AuditEvent, User.display_name)
+        sa.select(*_AUDIT_COLUMNS, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(where)
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    items = [AuditLine(event=event, actor_name=name) for event, name in rows]
+    items = [AuditLine(event=AuditEntry(*row[:-1]), actor_name=row[-1]) for row in rows]
     return Page(items=items, page=page, per_page=per_page, total=total)
