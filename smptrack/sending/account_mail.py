@@ -118,13 +118,7 @@ class AccountMailSender:
         try:
             message = self.compose(row, now)
         except Exception as exc:
-            # A template or data error: retried like a temporary failure, so a fix deployed
-            # within the backoff table still delivers it.
-            db.session.rollback()
-            log.exception("account mail %s could not be rendered", mail_id)
-            error = mail.DeliveryError(
-                f"could not compose the message: {type(exc).__name__}: {exc}"[:480], False
-            )
+            error = outbox.compose_failure(f"account mail {mail_id}", exc)
             return self._failure(mail_id, row.attempts, error, now)
         attempt = row.attempts
         try:
@@ -144,16 +138,15 @@ class AccountMailSender:
     def _failure(
         self, mail_id: int, attempt: int, error: mail.DeliveryError, now: datetime
     ) -> dict[str, Any]:
-        total = self.settings.max_attempts
-        delay = None if error.permanent else self.settings.retry_delay(attempt)
-        if delay is None:
-            why = "Refused (permanent)" if error.permanent else f"Gave up after {attempt} attempts"
-            reason = f"{why}: {error.reason}"[:500]
-            log.warning("account mail %s failed: %s", mail_id, reason)
-            return {"status": "failed", "last_error": reason, "context": {}}
-        reason = f"Attempt {attempt}/{total} failed: {error.reason}"[:500]
-        log.info("account mail %s: %s; retrying in %s", mail_id, reason, delay)
-        return {"status": "pending", "last_error": reason, "next_attempt_at": now + delay}
+        failed = outbox.failure(self.settings, f"account mail {mail_id}", attempt, error, now)
+        if failed.status == "failed":
+            # The link in its context must not outlive the message's last chance.
+            return {"status": "failed", "last_error": failed.reason, "context": {}}
+        return {
+            "status": "pending",
+            "last_error": failed.reason,
+            "next_attempt_at": failed.retry_at,
+        }
 
     # 3. record ---------------------------------------------------------------------------------
 

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from smptrack import mail
 from smptrack.extensions import db
+from smptrack.sending.settings import SenderSettings
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +130,45 @@ def reap(
             gave_up,
         )
     return found
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a failed attempt leaves: ``failed`` for good, or ``pending`` until ``retry_at``."""
+
+    status: str  # failed | pending
+    reason: str
+    retry_at: datetime | None = None
+
+
+def failure(
+    settings: SenderSettings, what: str, attempt: int, error: mail.DeliveryError, now: datetime
+) -> Failure:
+    """Attempt ``attempt`` of ``what`` failed: retry after the backoff table's delay ("attempt
+    n/N"), or fail for good when the error is permanent or the attempts are used up."""
+    total = settings.max_attempts
+    if error.permanent:
+        reason = f"Refused (permanent): {error.reason}"[:500]
+        log.warning("%s failed permanently: %s", what, error.reason)
+        return Failure("failed", reason)
+    delay = settings.retry_delay(attempt)
+    if delay is None:
+        reason = f"Gave up after {attempt} attempts: {error.reason}"[:500]
+        log.warning("%s: attempt %s/%s failed; giving up", what, attempt, total)
+        return Failure("failed", reason)
+    reason = f"Attempt {attempt}/{total} failed: {error.reason}"[:500]
+    log.info("%s: attempt %s/%s failed, retrying in %s: %s", what, attempt, total, delay, error)
+    return Failure("pending", reason, now + delay)
+
+
+def compose_failure(what: str, exc: Exception) -> mail.DeliveryError:
+    """A template or data error while composing ``what``, as a temporary delivery failure: it
+    is retried like one, so a fix deployed within the backoff table still delivers it. Rolls
+    the session back (the error may have left it unusable)."""
+    db.session.rollback()
+    log.exception("%s could not be rendered", what)
+    reason = f"could not compose the message: {type(exc).__name__}: {exc}"
+    return mail.DeliveryError(reason[:480], False)
 
 
 class PerMinuteCap:

@@ -332,13 +332,7 @@ class Sender:
         try:
             rendered = self.render(reminder, now)
         except Exception as exc:
-            # A template or data error: retried like a temporary failure, so that a fix
-            # deployed within the backoff table still delivers it, then failed with the reason.
-            db.session.rollback()
-            log.exception("reminder %s could not be rendered", reminder_id)
-            error = mail.DeliveryError(
-                f"could not compose the message: {type(exc).__name__}: {exc}"[:480], False
-            )
+            error = outbox.compose_failure(f"reminder {reminder_id}", exc)
             return self._failure(reminder_id, reminder.attempts, error, now)
         if isinstance(rendered, NotNow):
             # Not an attempt: give back the one the claim counted.
@@ -369,38 +363,10 @@ class Sender:
     def _failure(
         self, reminder_id: int, attempt: int, error: mail.DeliveryError, now: datetime
     ) -> Decision:
-        total = self.settings.max_attempts
-        if error.permanent:
-            reason = f"Refused (permanent): {error.reason}"[:500]
-            log.warning("reminder %s failed permanently: %s", reminder_id, error.reason)
-            return Decision(
-                "failed",
-                reason,
-                {"status": "failed", "last_error": reason, "next_attempt_at": None},
-            )
-        delay = self.settings.retry_delay(attempt)
-        if delay is None:
-            reason = f"Gave up after {attempt} attempts: {error.reason}"[:500]
-            log.warning("reminder %s: attempt %s/%s failed; giving up", reminder_id, attempt, total)
-            return Decision(
-                "failed",
-                reason,
-                {"status": "failed", "last_error": reason, "next_attempt_at": None},
-            )
-        reason = f"Attempt {attempt}/{total} failed: {error.reason}"[:500]
-        log.info(
-            "reminder %s: attempt %s/%s failed, retrying in %s: %s",
-            reminder_id,
-            attempt,
-            total,
-            delay,
-            error.reason,
-        )
-        return Decision(
-            "retry",
-            reason,
-            {"status": "pending", "last_error": reason, "next_attempt_at": now + delay},
-        )
+        failed = outbox.failure(self.settings, f"reminder {reminder_id}", attempt, error, now)
+        outcome = "failed" if failed.status == "failed" else "retry"
+        values = {"status": failed.status, "last_error": failed.reason}
+        return Decision(outcome, failed.reason, {**values, "next_attempt_at": failed.retry_at})
 
     # The reaper --------------------------------------------------------------------------------
 
