@@ -201,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.privacy import bp as privacy_bp
     from smptrack.reminders import bp as reminders_bp
     from smptrack.treatments import bp as treatments_bp
+    from smptrack.web import retry_form_posts
 
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -218,6 +219,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
     csrf.exempt(api_bp)
+    # A page's form post that meets a transient lock is rolled back and run again.
+    retry_form_posts(app)
 
 
 def register_errors(app: Flask) -> None:

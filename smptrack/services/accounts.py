@@ -272,13 +272,20 @@ def user_for_login_session(
     user_id, fingerprint, key = [*(session_id or "").split(":"), "", "", ""][:3]
     if not key or len(key) > 100:
         return None
-    row = db.session.scalar(sa.select(LoginSession).where(LoginSession.key_hash == _sha256(key)))
-    if row is None or str(row.user_id) != user_id or row.revoked_at is not None:
+    # The session and its user in one SELECT: this runs on every request of a logged-in user.
+    found = db.session.execute(
+        sa.select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.key_hash == _sha256(key))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if str(row.user_id) != user_id or row.revoked_at is not None:
         return None
     if row.last_seen_at <= now - idle:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     if not hmac.compare_digest(fingerprint, user.password_fingerprint):
         return None  # the password changed since this session began
@@ -541,20 +548,28 @@ def user_for_api_token(secret: str, now: datetime) -> User | None:
     once per ``TOKEN_USE_RESOLUTION``, after the response when a request is running."""
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _sha256(secret)))
-    if token is None or token.revoked_at is not None:
+    # The token's columns and its user in one SELECT: this runs on every API request.
+    found = db.session.execute(
+        sa.select(
+            ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at, User
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _sha256(secret))
+    ).first()
+    if found is None:
         return None
-    if token.expires_at is not None and token.expires_at <= now:
+    token_id, revoked_at, expires_at, last, user = found
+    if revoked_at is not None:
         return None
-    user = db.session.get(User, token.user_id)
-    if user is None or not user.active:
+    if expires_at is not None and expires_at <= now:
         return None
-    last = token.last_used_at
+    if not user.active:
+        return None
     # Never in the request's own transaction: a read must not take the write lock. Inside a
     # request it is written after the response (smptrack/denials.py); elsewhere here.
     due = last is None or last <= now - TOKEN_USE_RESOLUTION
-    if due and not audit.note_token_use(token.id, now):
-        record_token_use(token.id, now)
+    if due and not audit.note_token_use(token_id, now):
+        record_token_use(token_id, now)
     return user
 
 
