@@ -20,6 +20,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 
 from smptrack.extensions import db
+from smptrack.services import audit
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +56,18 @@ def run_unit(
 ) -> T:
     """Run ``unit`` (which commits), retrying it after a transient lock; its result.
 
-    Rolls the session back before each retry. Raises the last error when every attempt met a
-    lock, and any other error at once.
+    Rolls the session back before each retry, and forgets what the attempt noted for the
+    request's audit (its reads are noted again by the next attempt). Raises the last error
+    when every attempt met a lock, and any other error at once.
     """
     total = len(backoff) + 1
+    mark = audit.noted_mark()
     for attempt in range(1, total + 1):
         try:
             return unit()
         except sa.exc.DBAPIError as exc:
             db.session.rollback()
+            audit.forget_since(mark)
             if not is_transient(exc) or attempt == total:
                 raise
             delay = backoff[attempt - 1]

@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, jsonify, request
+from flask import Flask, abort, current_app, jsonify, request, session
 from flask_login import current_user, login_required
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +27,40 @@ def commit(now: datetime | None = None) -> None:
 
     projections.refresh_stale(now or utc_now())
     db.session.commit()
+
+
+def retry_form_posts(app: Flask) -> None:
+    """Run every page's form post (not the API's: its handler retries its own unit) as one
+    unit of work that a transient lock rolls back and runs again after a short backoff
+    (``retry.run_unit``): the poster waits a moment instead of getting a 500 or a half write.
+
+    The view is the unit: it writes, calls ``commit`` and returns its redirect or page, so a
+    lock met anywhere in it (an autoflush, the commit) reruns all of it. Messages it flashed
+    before the lock are taken back first, so the page shows them once.
+    """
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint == "static" or endpoint.startswith("api."):
+            continue
+        app.view_functions[endpoint] = _retrying_posts(view)
+
+
+def _retrying_posts(view: F) -> F:
+    from smptrack import retry
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        flashed = list(session.get("_flashes", []))
+
+        def unit() -> Any:
+            if session.get("_flashes", []) != flashed:
+                session["_flashes"] = list(flashed)
+            return view(*args, **kwargs)
+
+        return retry.run_unit(unit, what=f"POST {request.path}")
+
+    return wrapped  # type: ignore[return-value]
 
 
 def remote_addr() -> str | None:

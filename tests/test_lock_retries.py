@@ -199,3 +199,40 @@ def test_an_api_write_that_meets_a_lock_is_retried_and_answers_201_not_500(app: 
     assert response.status_code == 201, response.get_json()
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Client)) == 1
+
+
+def test_a_form_post_that_meets_a_lock_is_run_again_and_writes_once_not_500(
+    app: Flask, personas: Personas, caplog: pytest.LogCaptureFixture
+):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the lock is SQLite's single write lock")
+    from smptrack.models import AuditEvent, SunExposure
+    from tests.conftest import log_in
+
+    app.test_client_class = OwnContextClient
+    browser = log_in(app.test_client(), personas.client_a)
+    record_id = personas.record_a.id
+    with short_busy_timeout(), caplog.at_level(logging.WARNING):
+        holder = hold_write_lock(0.8)
+        answer = browser.post(
+            f"/clients/{record_id}/sun/quick",
+            data={"duration_minutes": "45", "uv_index": "8", "hat": "none"},
+        )
+        holder.join()
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+    assert f"POST /clients/{record_id}/sun/quick: attempt 1/" in caplog.text
+    db.session.expire_all()
+    # One entry and one audit line: the attempts that met the lock left nothing behind.
+    entries = db.session.scalars(sa.select(SunExposure).where(SunExposure.client_id == record_id))
+    assert [(e.duration_minutes, e.uv_index) for e in entries] == [(45, 8.0)]
+    creates = db.session.scalars(
+        sa.select(AuditEvent.object_type).where(
+            AuditEvent.client_id == record_id, AuditEvent.action == "create"
+        )
+    ).all()
+    assert creates == ["sun_exposure"]
+    # The page after the redirect shows the success message once.
+    page = browser.get(answer.headers["Location"]).get_data(as_text=True)
+    assert page.count("Today&#39;s time outdoors is logged.") + page.count(
+        "Today's time outdoors is logged."
+    ) == 1

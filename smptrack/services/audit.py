@@ -165,6 +165,20 @@ def take_reads() -> tuple[list[Read], list[tuple[int, datetime]]]:
     return reads, uses
 
 
+def noted_mark() -> tuple[int, int, int]:
+    """How many denials, reads and token uses this request has noted so far (for a retry)."""
+    return tuple(len(v.get() or []) for v in (_denials, _reads, _token_uses))  # type: ignore[return-value]
+
+
+def forget_since(mark: tuple[int, int, int]) -> None:
+    """Drop what was noted after ``mark``: a unit of work rolled back to run again notes it
+    again, and the audit must say it once."""
+    for var, count in zip((_denials, _reads, _token_uses), mark, strict=True):
+        noted = var.get()
+        if noted is not None:
+            del noted[count:]
+
+
 def note_denial(
     actor: Actor | None, object_type: str, object_id: int | None, client_id: int | None = None
 ) -> None:
