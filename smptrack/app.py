@@ -198,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.due import bp as due_bp
     from smptrack.exposure import bp as exposure_bp
     from smptrack.home import bp as home_bp
+    from smptrack.practice_model import bp as practice_model_bp
     from smptrack.privacy import bp as privacy_bp
     from smptrack.reminders import bp as reminders_bp
     from smptrack.treatments import bp as treatments_bp
@@ -216,6 +217,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(practice_model_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
     csrf.exempt(api_bp)
