@@ -59,9 +59,10 @@ def index(client_id: int):
     now = utc_now()
     per_page = int(current_app.config["PAGE_SIZE"])
     number = int_arg("page", 1)
-    items, total = ratings.assessments_page(client, page=number, per_page=per_page)
     _audit("read", client, None, now)
     db.session.commit()
+    # Loaded after the commit, which would expire them: each row would then be read again.
+    items, total = ratings.assessments_page(client, page=number, per_page=per_page)
     return render_template(
         "assessments/index.html",
         client=client,

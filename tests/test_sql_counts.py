@@ -1,0 +1,166 @@
+"""Every page and API read answers in a bounded number of SQL statements whatever the client's
+history (issue 9): the statements of each GET route of the url_map are counted, with SQLAlchemy's
+``before_cursor_execute``, for a client with a short history and again once the same client has
+a long one (3 -> 30 sessions, 20 -> 500 sun entries, 3 -> 12 assessments, 2 -> 10 reminders). The
+bound is exact: the same number of statements, route by route and persona by persona. A query per
+row (an N+1) makes the long history's count grow with the rows and fails the test.
+
+The routes and their paths come from the access matrix (tests/access_cases/), which must name
+every route of the url_map (``test_every_route_has_a_row_in_the_matrix``), so a new read route is
+counted here without a new row. Each is asked by every persona the matrix expects a 200 from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from smptrack.extensions import db
+from smptrack.models import Client, Reminder, User
+from smptrack.services import accounts, projections
+from tests.conftest import PERSONA_NAMES, Personas, log_in
+from tests.test_access_matrix import CASES, _placeholders
+from tests.test_history import ZONES3, add_assessment, add_exposure, add_session, make_lot
+
+READS = [case for case in CASES if case.method == "GET"]
+HISTORY_START = date(2023, 1, 2)
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+
+
+def grow_history(
+    record: Client,
+    practitioner: User,
+    *,
+    sessions: tuple[int, int],
+    sun_entries: tuple[int, int],
+    assessments: tuple[int, int],
+    reminders: tuple[int, int],
+) -> None:
+    """Add the rows numbered ``range(*n)`` of each kind to ``record``, dated along one timeline,
+    then run the unit of work's step (stored doses and projection) and commit."""
+    lots = tuple(
+        make_lot(practitioner, shade, f"L-{shade}-{sessions[0]}")
+        for shade in ("Ash", "Brown", "Grey")
+    )
+    for n in range(*sessions):
+        add_session(
+            record,
+            practitioner,
+            HISTORY_START + timedelta(days=30 * n),
+            kind="initial" if n == 0 else "touch_up",
+            zones=ZONES3,
+            lots=lots,
+        )
+    for n in range(*sun_entries):
+        add_exposure(record, HISTORY_START + timedelta(days=2 * n), minutes=30 + n % 90)
+    for n in range(*assessments):
+        add_assessment(
+            record, HISTORY_START + timedelta(days=45 * n + 40), by=practitioner, density=95 - n
+        )
+    for n in range(*reminders):
+        db.session.add(
+            Reminder(
+                client_id=record.id,
+                recipient_email="a@clients.test",
+                kind="aftercare",
+                due_at=datetime(2030, 1, 1, tzinfo=UTC) + timedelta(days=n),
+                dedupe_key=f"sql-count:{record.id}:{n}",
+                payload={},
+            )
+        )
+    db.session.flush()
+    projections.refresh_stale(datetime.now(UTC))
+    db.session.commit()
+
+
+def count_every_read(
+    app: Flask, browsers: dict[str, FlaskClient], bearers: dict[str, str], values: dict[str, int]
+) -> dict[tuple[str, str], int]:
+    """(route, persona) -> statements of the second of two requests (the first may write a
+    session's or token's hourly last use; the second shows the steady state)."""
+    counts: dict[tuple[str, str], int] = {}
+    for case in READS:
+        path = case.path.format(**values)
+        for persona in PERSONA_NAMES:
+            if case.expect[persona] != 200:
+                continue
+            bearer = bearers.get(persona) if case.json else None
+            headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+            browser = browsers["anonymous" if case.json else persona]
+            for _attempt in ("warm", "count"):
+                # Its own app context per request, as in production (a fresh session and g).
+                with app.app_context(), counted() as statements:
+                    response = browser.get(path, headers=headers)
+                assert response.status_code == 200, (path, persona, response.status_code)
+            counts[(f"GET {case.rule}", persona)] = len(statements)
+    return counts
+
+
+def test_every_read_runs_as_many_statements_for_a_long_history_as_for_a_short_one(
+    app: Flask, personas: Personas
+) -> None:
+    values = _placeholders(personas)  # the rows each area's paths name, of client A's record
+    p, record = personas.practitioner_p, personas.record_a
+    now = datetime.now(UTC)
+    users = {name: personas.by_name(name) for name in PERSONA_NAMES}
+    bearers = {
+        name: accounts.issue_api_token(user, "count", now=now, max_age=timedelta(days=1)).secret
+        for name, user in users.items()
+        if user is not None
+    }
+    db.session.commit()
+    browsers = {name: log_in(app.test_client(), user) for name, user in users.items()}
+
+    grow_history(
+        record, p, sessions=(0, 3), sun_entries=(0, 20), assessments=(0, 3), reminders=(0, 2)
+    )
+    short = count_every_read(app, browsers, bearers, values)
+    grow_history(
+        record, p, sessions=(3, 30), sun_entries=(20, 500), assessments=(3, 12), reminders=(2, 10)
+    )
+    long = count_every_read(app, browsers, bearers, values)
+
+    grew = {key: (short[key], long[key]) for key in short if long[key] != short[key]}
+    assert grew == {}, "statements (short history, long history) of the routes that grew"
+    # Every read route of the url_map was counted for someone, the client's own pages included.
+    counted_routes = {route for route, _ in short}
+    read_rules = {
+        f"GET {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and "GET" in rule.methods
+    }
+    uncounted = read_rules - counted_routes
+    assert uncounted <= NO_PERSONA_GETS_200, sorted(uncounted - NO_PERSONA_GETS_200)
+    assert {persona for _, persona in short} >= {"practitioner_p", "client_a"}
+
+
+# GET routes no persona of the matrix gets a 200 from, listed so that a new one is a decision:
+# the client's shortcuts redirect to their own record's pages (counted above), and the emailed
+# links need a token the matrix does not hold (and read no history).
+NO_PERSONA_GETS_200 = {
+    "GET /me/assessments",
+    "GET /me/profile",
+    "GET /me/sun",
+    "GET /auth/invite/<token>",
+    "GET /auth/invite/accept",
+    "GET /auth/reset/<token>",
+    "GET /auth/reset/new",
+}
