@@ -20,6 +20,7 @@ from werkzeug.test import TestResponse
 from smptrack.app import create_app
 from smptrack.extensions import db
 from smptrack.models import Client, User
+from tests.smtp_server import SmtpServer, running_server
 
 PG_URL = os.environ.get("SMPTRACK_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -253,3 +254,38 @@ class OwnContextClient(ServerLikeClient):
 
     def open(self, *args, **kwargs) -> TestResponse:
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+# --- Sending: a real SMTP server and an app pointed at it ----------------------------------
+
+# Seconds before attempts 2, 3 and 4 in the sending tests; then a reminder fails.
+SENDING_BACKOFF = [60, 120, 240]
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """aiosmtpd on a free loopback port, recording what it accepts (tests/smtp_server.py)."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def sending_config() -> dict:
+    """What a module's senders use besides the SMTP server; a module overrides this fixture."""
+    return {
+        "BASE_URL": "https://smptrack.test",
+        "MAIL_FROM": "SMP Studio <reminders@smp.example>",
+        "REMINDER_BACKOFF_SECONDS": SENDING_BACKOFF,
+    }
+
+
+@pytest.fixture
+def sending(app: Flask, smtp: SmtpServer, sending_config: dict) -> Flask:
+    """The app, its mail going to ``smtp``: no per-minute cap, a two-minute lease."""
+    app.config.update(
+        smtp.config(),
+        REMINDER_SENDS_PER_MINUTE=0,
+        REMINDER_LEASE_SECONDS=120,
+        **sending_config,
+    )
+    return app

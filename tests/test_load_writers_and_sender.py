@@ -16,7 +16,6 @@ itself is not timed: the figures are printed, never asserted.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import urllib.error
@@ -32,7 +31,7 @@ from smptrack.extensions import db
 from smptrack.models import Reminder, SchedulerHeartbeat
 from smptrack.services import accounts
 from smptrack.services.heartbeats import HEARTBEAT_REPLAN
-from tests.conftest import Personas, make_client
+from tests.conftest import IN_CI, Personas, make_client
 from tests.live import running_servers
 from tests.smtp_server import SmtpServer
 from tests.test_worker_processes import (
@@ -40,7 +39,6 @@ from tests.test_worker_processes import (
     counts,
     due_clients,
     scheduler_env,
-    smtp,  # noqa: F401 - fixture
     start_scheduler,
     stop,
     wait_until,
@@ -50,7 +48,7 @@ pytestmark = pytest.mark.slow
 
 WRITERS = 8
 REMINDERS = 1000
-SECONDS = 15.0 if os.environ.get("CI") == "true" else 60.0
+SECONDS = 15.0 if IN_CI else 60.0
 
 
 def token_for(user) -> str:
@@ -82,7 +80,7 @@ def test_eight_api_writers_and_a_scheduler_draining_1000_reminders_no_5xx_each_s
     app,
     database_url: str,
     personas: Personas,
-    smtp: SmtpServer,  # noqa: F811
+    smtp: SmtpServer,
     tmp_path: Path,
 ):
     # The reminders' clients are nobody's write target, and the writers' clients have no email

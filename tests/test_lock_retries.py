@@ -28,7 +28,7 @@ from smptrack.sending.settings import utc_now
 from smptrack.services.heartbeats import HEARTBEAT_SEND
 from tests.conftest import OwnContextClient, Personas
 from tests.smtp_server import SmtpServer
-from tests.test_worker import NOW, add_due, fresh, sending, smtp  # noqa: F401 - fixtures
+from tests.test_worker import NOW, add_due, fresh
 
 
 @contextlib.contextmanager
@@ -65,8 +65,8 @@ def hold_write_lock(seconds: float) -> threading.Thread:
 
 
 def test_a_lock_on_the_outcome_write_is_retried_and_the_reminder_is_sent_exactly_once(
-    sending: Flask,  # noqa: F811
-    smtp: SmtpServer,  # noqa: F811
+    sending: Flask,
+    smtp: SmtpServer,
     personas: Personas,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -123,8 +123,8 @@ def test_only_locks_are_retried(app: Flask):
 
 
 def test_a_sweep_slower_than_the_quiet_period_keeps_healthz_healthy_while_mail_flows(
-    sending: Flask,  # noqa: F811
-    smtp: SmtpServer,  # noqa: F811
+    sending: Flask,
+    smtp: SmtpServer,
     personas: Personas,
     monkeypatch: pytest.MonkeyPatch,
 ):
@@ -164,8 +164,8 @@ def test_a_sweep_slower_than_the_quiet_period_keeps_healthz_healthy_while_mail_f
 
 
 def test_one_sweep_is_bounded_in_time_and_the_next_takes_up_the_rest(
-    sending: Flask,  # noqa: F811
-    smtp: SmtpServer,  # noqa: F811
+    sending: Flask,
+    smtp: SmtpServer,
     personas: Personas,
 ):
     sending.config["REMINDER_SWEEP_MAX_SECONDS"] = 0

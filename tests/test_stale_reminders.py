@@ -18,7 +18,7 @@ from smptrack.extensions import db
 from smptrack.models import Client, Placement, Reminder, TreatmentSession
 from smptrack.services import reminders as reminder_service
 from tests.conftest import Personas, log_in
-from tests.test_worker import NOW, sending, smtp, sweep  # noqa: F401 - fixtures
+from tests.test_worker import NOW, sweep
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -69,8 +69,8 @@ def test_planned_rows_carry_their_moment(app: Flask, personas: Personas):
 
 
 def test_reminders_whose_moment_passed_while_no_scheduler_ran_are_skipped_not_sent(
-    sending: Flask,  # noqa: F811
-    smtp,  # noqa: F811
+    sending: Flask,
+    smtp,
     client,
     personas: Personas,
 ):

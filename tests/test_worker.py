@@ -7,7 +7,6 @@ delays and daylight-saving changes without waiting for them. The SMTP server is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -27,31 +26,12 @@ from smptrack.models import (
 )
 from smptrack.sending.sender import Sender, SweepResult
 from smptrack.services.heartbeats import HEARTBEAT_SEND
-from tests.conftest import Personas, log_in, make_client
-from tests.smtp_server import SmtpServer, free_port, running_server
+from tests.conftest import SENDING_BACKOFF, Personas, log_in, make_client
+from tests.smtp_server import SmtpServer, free_port
 from tests.test_reminders_planning import record_session
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # Monday; 10:00 in London
-BACKOFF = [60, 120, 240]  # seconds: attempts 2, 3 and 4; then the reminder fails
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with running_server() as server:
-        yield server
-
-
-@pytest.fixture
-def sending(app: Flask, smtp: SmtpServer) -> Flask:
-    app.config.update(
-        smtp.config(),
-        BASE_URL="https://smptrack.test",
-        MAIL_FROM="SMP Studio <reminders@smp.example>",
-        REMINDER_BACKOFF_SECONDS=BACKOFF,
-        REMINDER_SENDS_PER_MINUTE=0,
-        REMINDER_LEASE_SECONDS=120,
-    )
-    return app
+BACKOFF = SENDING_BACKOFF  # seconds: attempts 2, 3 and 4; then the reminder fails
 
 
 def sweep(app: Flask, at: datetime, sender: Sender | None = None) -> SweepResult:

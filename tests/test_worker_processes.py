@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,17 +23,11 @@ import sqlalchemy as sa
 from smptrack.extensions import db
 from smptrack.models import Client, PracticeSettings, Reminder
 from tests.conftest import Personas, make_client
-from tests.smtp_server import SmtpServer, running_server
+from tests.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.slow
 
 SECRET = "test-secret-key-not-for-production"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with running_server() as server:
-        yield server
 
 
 def scheduler_env(database_url: str, smtp: SmtpServer, tmp_path: Path, **extra: str) -> dict:
