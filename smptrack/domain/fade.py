@@ -48,10 +48,11 @@ Interpretations of the spec, in one place:
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import accumulate
 from statistics import NormalDist, fmean
 
@@ -569,23 +570,32 @@ class _DoseLedger:
         self.client = client
         self.start = start
         self.as_of = as_of
-        days = (as_of - start).days
-        skin_by_hat = {hat: [0.0] * days for hat in uv.HATS}
-        logged = [False] * days
+        self.days = days = (as_of - start).days
+        # Sparse: only the days with an entry are kept, per hat, with the running sum up to and
+        # including that day. Adding the empty days' 0.0 changes no float sum, so these are the
+        # same numbers a dense per-day prefix sum gives, at the cost of the entries, not days.
+        skin_by_hat: dict[str, dict[int, float]] = {hat: {} for hat in uv.HATS}
+        logged: set[int] = set()
         entry_days = [e.day for e in exposures if e.day < as_of]
         self.first_entry = min(entry_days, default=None)
+        fitzpatrick = client.fitzpatrick
         for exposure in exposures:
             index = (exposure.day - start).days
             if 0 <= index < days:
-                skin_by_hat[exposure.hat][index] += uv.skin_sed(exposure, client.fitzpatrick)
-                logged[index] = True
+                slots = skin_by_hat[exposure.hat]
+                slots[index] = slots.get(index, 0.0) + uv.skin_sed(exposure, fitzpatrick)
+                logged.add(index)
         self.covered_from = self.first_entry if client.sun_log_complete else None
-        covered_index = days if self.covered_from is None else (self.covered_from - start).days
-        self.imputed = [not logged[i] and i < covered_index for i in range(days)]
-        self._skin_cumulative = {hat: [0.0, *accumulate(v)] for hat, v in skin_by_hat.items()}
-        self._imputed_cumulative = [0, *accumulate(self.imputed)]
-        self._logged_cumulative = [0, *accumulate(logged)]
+        self._covered_index = (
+            days if self.covered_from is None else (self.covered_from - start).days
+        )
+        self._hats: list[tuple[str, list[int], list[float]]] = []
+        for hat, slots in skin_by_hat.items():
+            indices = sorted(slots)
+            self._hats.append((hat, indices, list(accumulate(slots[i] for i in indices))))
+        self._logged = sorted(logged)
         self._daily_imputed: dict[str, float] = {}
+        self._transmissions: dict[str, tuple[float, ...]] = {}
 
     def daily_imputed(self, zone: str) -> float:
         if zone not in self._daily_imputed:
@@ -596,7 +606,23 @@ class _DoseLedger:
         return self._daily_imputed[zone]
 
     def _index(self, day: date) -> int:
-        return min(max((day - self.start).days, 0), len(self.imputed))
+        return min(max((day - self.start).days, 0), self.days)
+
+    def _zone_transmissions(self, zone: str) -> tuple[float, ...]:
+        found = self._transmissions.get(zone)
+        if found is None:
+            found = tuple(uv.zone_transmission(zone, hat) for hat, _, _ in self._hats)
+            self._transmissions[zone] = found
+        return found
+
+    def _logged_days(self, a: int, b: int) -> int:
+        """Logged days among the day indices [a, b)."""
+        return bisect_left(self._logged, b) - bisect_left(self._logged, a)
+
+    def _imputed_days(self, a: int, b: int) -> int:
+        """Imputed days among [a, b): not logged, and before a complete log's first entry."""
+        b = min(b, self._covered_index)
+        return b - a - self._logged_days(a, b) if b > a else 0
 
     def sed(self, zone: str, begin: date, end: date) -> float:
         """Effective SED at ``zone`` over the days [begin, end), clipped to the ledger."""
@@ -604,18 +630,44 @@ class _DoseLedger:
         if b <= a:
             return 0.0
         logged = sum(
-            uv.zone_transmission(zone, hat) * (cumulative[b] - cumulative[a])
-            for hat, cumulative in self._skin_cumulative.items()
+            transmission * (_running(indices, sums, b) - _running(indices, sums, a))
+            for transmission, (_, indices, sums) in zip(
+                self._zone_transmissions(zone), self._hats, strict=True
+            )
         )
-        imputed_days = self._imputed_cumulative[b] - self._imputed_cumulative[a]
-        return logged + imputed_days * self.daily_imputed(zone)
+        return logged + self._imputed_days(a, b) * self.daily_imputed(zone)
+
+    def sed_from(self, zone: str, begin: date, ends: Sequence[date]) -> list[float]:
+        """``[self.sed(zone, begin, end) for end in ends]`` for ascending ``ends``, in one walk:
+        the same operations in the same order per value (so the same floats), without a
+        bisection per hat and value. Hats with no entry add exactly 0.0 and are skipped."""
+        a = self._index(begin)
+        daily = self.daily_imputed(zone)
+        hats = [
+            (transmission, indices, sums, _running(indices, sums, a))
+            for transmission, (_, indices, sums) in zip(
+                self._zone_transmissions(zone), self._hats, strict=True
+            )
+            if indices
+        ]
+        values = []
+        for end in ends:
+            b = self._index(end)
+            if b <= a:
+                values.append(0.0)
+                continue
+            logged = 0
+            for transmission, indices, sums, at_a in hats:
+                logged += transmission * (_running(indices, sums, b) - at_a)
+            values.append(logged + self._imputed_days(a, b) * daily)
+        return values
 
     def trailing_start(self) -> date:
         return self.as_of - timedelta(days=_TRAILING_DAYS)
 
     def trailing_is_logged(self) -> bool:
         a, b = self._index(self.trailing_start()), self._index(self.as_of)
-        return self._logged_cumulative[b] > self._logged_cumulative[a]
+        return self._logged_days(a, b) > 0
 
     def annual_future_sed(self, zone: str) -> float:
         """Expected effective SED per year from now: the trailing 365 days if any is logged."""
@@ -626,12 +678,24 @@ class _DoseLedger:
         return per_day * _DAYS_PER_YEAR
 
     def imputed_days_by_year(self, begin: date) -> dict[int, int]:
+        """Imputed days from ``begin`` to ``as_of``, per calendar year (years with none left
+        out), counted a year at a time rather than a day at a time."""
         counts: dict[int, int] = {}
-        for index in range(self._index(begin), len(self.imputed)):
-            if self.imputed[index]:
-                year = (self.start + timedelta(days=index)).year
-                counts[year] = counts.get(year, 0) + 1
+        a = self._index(begin)
+        while a < self.days:
+            year = (self.start + timedelta(days=a)).year
+            b = min(self.days, (date(year + 1, 1, 1) - self.start).days)
+            count = self._imputed_days(a, b)
+            if count:
+                counts[year] = count
+            a = b
         return counts
+
+
+def _running(indices: list[int], sums: list[float], index: int) -> float:
+    """The sum of a hat's entries on the days before day index ``index`` (0.0 if none)."""
+    position = bisect_left(indices, index)
+    return sums[position - 1] if position else 0.0
 
 
 # --- Assessments --------------------------------------------------------------------------------
@@ -924,22 +988,40 @@ def _advisory_reasons(course: _Course, colour_shift: bool) -> tuple[str, ...]:
 
 
 def _curve(fading: _Fading, months: int, thetas: Sequence[float]) -> tuple[CurvePoint, ...]:
-    """Monthly densities from the baseline: median and 80 % band (theta's P90 is the low side)."""
+    """Monthly densities from the baseline: median and 80 % band (theta's P90 is the low side).
+
+    The same arithmetic as ``fading.lambda_on`` per point, with the dose up to ``as_of`` read
+    month by month from the ledger and the month dates shared by zones with one baseline."""
     m_high, m_mid, m_low = (math.exp(theta) for theta in thetas)
+    baseline, as_of, ledger, zone = fading.baseline, fading.as_of, fading.ledger, fading.zone
+    k_bio_f, k_uv = fading.k_bio * fading.f_bio, fading.k_uv
+    lambda_now, rate, years_now = fading.lambda_now, fading.rate_per_year, fading.years_now
+    exp = math.exp
+    days = _month_days(baseline, months)
+    past = bisect_right(days, as_of)
+    doses = ledger.sed_from(zone, baseline, days[:past])
     points = []
-    for month in range(months + 1):
-        day = _add_months(fading.baseline, month)
-        lambda_value = fading.lambda_on(day)
+    for index, day in enumerate(days):
+        years = (day - baseline).days / _DAYS_PER_YEAR
+        if index < past:
+            lambda_value = k_bio_f * years + k_uv * doses[index]
+        else:
+            lambda_value = lambda_now + rate * (years - years_now)
         points.append(
             CurvePoint(
                 day=day,
-                years=(day - fading.baseline).days / _DAYS_PER_YEAR,
-                density=math.exp(-m_mid * lambda_value),
-                density_p10=math.exp(-m_high * lambda_value),
-                density_p90=math.exp(-m_low * lambda_value),
+                years=years,
+                density=exp(-m_mid * lambda_value),
+                density_p10=exp(-m_high * lambda_value),
+                density_p90=exp(-m_low * lambda_value),
             )
         )
     return tuple(points)
+
+
+@lru_cache(maxsize=4096)
+def _month_days(baseline: date, months: int) -> tuple[date, ...]:
+    return tuple(_add_months(baseline, month) for month in range(months + 1))
 
 
 # --- Plain-language assumptions -----------------------------------------------------------------
