@@ -7,6 +7,7 @@ history pages do not import or depend on the blueprints they point to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
@@ -65,3 +66,24 @@ def session_links(treatment_id: int) -> dict[str, str | None]:
 
 def assessment_links(assessment_id: int) -> dict[str, str | None]:
     return {"delete": optional_url("assessments.delete", assessment_id=assessment_id)}
+
+
+# An id no row has (the ``int`` converter's maximum), built into a URL once and then replaced.
+_SENTINEL_ID = 2**31 - 1
+
+
+def url_by_id(endpoint: str, argument: str) -> Callable[[int], str | None]:
+    """``url_for(endpoint, argument=id)`` for a page listing many rows: the URL is built once
+    with a sentinel id and then filled in per row (a ``url_for`` per row is most of the cost
+    of a long list); None for each id when no such page is registered."""
+    url = optional_url(endpoint, **{argument: _SENTINEL_ID})
+    head, found, tail = (url or "").partition(str(_SENTINEL_ID))
+    if not (url and found):
+        return lambda row_id: None
+    return lambda row_id: f"{head}{row_id}{tail}"
+
+
+def links_by_id(**links: tuple[str, str]) -> Callable[[int], dict[str, str | None]]:
+    """``links.session_links`` and the like, with each URL built by ``url_by_id``."""
+    builders = {name: url_by_id(*target) for name, target in links.items()}
+    return lambda row_id: {name: build(row_id) for name, build in builders.items()}

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -10,7 +9,7 @@ from smptrack import charts
 from smptrack.clients import bp
 from smptrack.clients.forms import ClientForm, InviteForm
 from smptrack.extensions import db
-from smptrack.links import optional_url, own_links, practice_links
+from smptrack.links import links_by_id, own_links, practice_links, url_by_id
 from smptrack.outgoing import external_url
 from smptrack.services import access, account_mail, accounts, audit, materialised, projections
 from smptrack.services import clients as client_service
@@ -39,7 +38,7 @@ def index():
         page=page,
         search=search,
         sort=sort,
-        client_url=_url_by_id("clients.show", "client_id"),
+        client_url=url_by_id("clients.show", "client_id"),
     )
 
 
@@ -121,34 +120,13 @@ def show(client_id: int):
         invite_form=invite_form,
         events=events,
         links=practice_links(client) if manages else own_links(client),
-        session_links=_links_by_id(
+        session_links=links_by_id(
             show=("treatments.show", "session_id"),
             edit=("treatments.edit", "session_id"),
             delete=("treatments.delete", "session_id"),
         ),
-        assessment_links=_links_by_id(delete=("assessments.delete", "assessment_id")),
+        assessment_links=links_by_id(delete=("assessments.delete", "assessment_id")),
     )
-
-
-# An id no row has (the ``int`` converter's maximum), built into a URL once and then replaced.
-_SENTINEL_ID = 2**31 - 1
-
-
-def _url_by_id(endpoint: str, argument: str) -> Callable[[int], str | None]:
-    """``url_for(endpoint, argument=id)`` for a page listing many rows: the URL is built once
-    with a sentinel id and then filled in per row (a ``url_for`` per row is most of the cost
-    of a long list); None for each id when no such page is registered."""
-    url = optional_url(endpoint, **{argument: _SENTINEL_ID})
-    head, found, tail = (url or "").partition(str(_SENTINEL_ID))
-    if not (url and found):
-        return lambda row_id: None
-    return lambda row_id: f"{head}{row_id}{tail}"
-
-
-def _links_by_id(**links: tuple[str, str]) -> Callable[[int], dict[str, str | None]]:
-    """``links.session_links`` and the like, with each URL built by ``_url_by_id``."""
-    builders = {name: _url_by_id(*target) for name, target in links.items()}
-    return lambda row_id: {name: build(row_id) for name, build in builders.items()}
 
 
 @bp.route("/<int:client_id>/invite", methods=["POST"])
