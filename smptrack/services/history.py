@@ -223,6 +223,12 @@ _SUN_MONTHS = (
 )
 
 
+def _rows(statement: sa.Select, client_id: int) -> sa.CursorResult:
+    # On the session's connection, as plain Core rows: these SELECTs name columns, not
+    # entities, so the ORM's result processing would only add per-row work.
+    return db.session.connection().execute(statement, {"client_id": client_id})
+
+
 def client_history(client: Client) -> ClientHistory:
     """Everything on ``client``'s timeline. The caller loaded ``client`` through the access policy.
 
@@ -230,7 +236,7 @@ def client_history(client: Client) -> ClientHistory:
     and assessments, and loads columns into plain records, not ORM objects.
     """
     placements: dict[int, list[PlacementLine]] = defaultdict(list)
-    placement_rows = db.session.execute(_PLACEMENTS, {"client_id": client.id})
+    placement_rows = _rows(_PLACEMENTS, client.id)
     for (
         session_id,
         placement_id,
@@ -273,11 +279,9 @@ def client_history(client: Client) -> ClientHistory:
         )
     sessions = [
         SessionLine(*row, placements=placements.get(row[0], []))
-        for row in db.session.execute(_SESSIONS, {"client_id": client.id})
+        for row in _rows(_SESSIONS, client.id)
     ]
-    assessments = [
-        AssessmentLine(*row) for row in db.session.execute(_ASSESSMENTS, {"client_id": client.id})
-    ]
+    assessments = [AssessmentLine(*row) for row in _rows(_ASSESSMENTS, client.id)]
     zones_used = {placement.zone for lines in placements.values() for placement in lines}
     treated_zones = [zone for zone in ZONES if zone in zones_used]
     sun_months = _sun_months(client, treated_zones)
@@ -300,7 +304,7 @@ def client_history(client: Client) -> ClientHistory:
 def _sun_months(client: Client, zones: list[str]) -> list[SunMonth]:
     """The monthly doses the writes stored, newest first, with the dose at each treated zone
     (one query). The per-zone document is read as text and decoded on first use."""
-    rows = db.session.execute(_SUN_MONTHS, {"client_id": client.id})
+    rows = _rows(_SUN_MONTHS, client.id)
     return [
         SunMonth(month, entries, minutes, ambient_sed, raw_doses=raw, zones=zones)
         for month, entries, minutes, ambient_sed, raw in rows
