@@ -7,6 +7,7 @@ one SELECT each, whatever the client's history.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -147,6 +148,47 @@ def store_projections(
     ]
     if rows:
         db.session.execute(sa.insert(ClientProjection), rows)
+
+
+def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now: datetime) -> None:
+    """``store_projections`` by client id, with each document serialised once here and passed
+    to the database as JSON text (one DELETE, one executemany INSERT per batch)."""
+    if not projected:
+        return
+    db.session.execute(
+        sa.delete(ClientProjection).where(
+            ClientProjection.client_id.in_([cid for cid, _ in projected])
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    rows = [
+        {
+            "client_id": cid,
+            "as_of": projection.as_of,
+            "model_version": projection.model_version,
+            "computed_at": now,
+            "document": json.dumps(encode_projection(projection), separators=(",", ":")),
+        }
+        for cid, projection in projected
+        if projection is not None
+    ]
+    if not rows:
+        return
+    connection = db.session.connection()
+    document = sa.bindparam("document", type_=sa.Text)
+    if connection.dialect.name == "postgresql":
+        document = sa.cast(document, sa.JSON)  # text in, the column's json type stored
+    table = ClientProjection.__table__
+    connection.execute(
+        table.insert().values(
+            client_id=sa.bindparam("client_id"),
+            as_of=sa.bindparam("as_of"),
+            model_version=sa.bindparam("model_version"),
+            computed_at=sa.bindparam("computed_at", type_=table.c.computed_at.type),
+            document=document,
+        ),
+        rows,
+    )
 
 
 def stored_projection(client: Client) -> fade.Projection | None:

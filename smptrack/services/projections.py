@@ -210,7 +210,10 @@ def load_inputs_many(
             SunExposure.sunscreen_generous,
             SunExposure.swimming,
             SunExposure.hair_length,
-        ).where(SunExposure.client_id.in_(ids), exposure_known)
+        )
+        .where(SunExposure.client_id.in_(ids), exposure_known)
+        # A fixed order: same-day doses are summed in it, and float sums depend on the order.
+        .order_by(SunExposure.client_id, SunExposure.exposed_on, SunExposure.id)
     ):
         exposures[row[0]].append(row)
     assessments: dict[int, list[sa.Row]] = defaultdict(list)
@@ -224,7 +227,7 @@ def load_inputs_many(
             FadeAssessment.blur_or_colour_shift,
         )
         .where(FadeAssessment.client_id.in_(ids), assessment_known)
-        .order_by(FadeAssessment.assessed_on)
+        .order_by(FadeAssessment.assessed_on, FadeAssessment.id)
     ):
         assessments[row.client_id].append(row)
     practitioners = {c.practitioner_id for c in clients if c.practitioner_id is not None}
@@ -360,23 +363,32 @@ def refresh_client(
     projection: fade.Projection | None = project_client(client, client_today(client, now), inputs)
     if store_document:
         store_projections([(client, projection)], now)
+    for name, value in row_values(projection).items():
+        setattr(client, name, value)
+    return projection
+
+
+def row_values(projection: fade.Projection | None) -> dict[str, object]:
+    """What the client row materialises from ``projection`` (the due list's and the reminder
+    planner's columns), by column name. The one place both rebuild paths take them from."""
     window = None
     if projection is not None and projection.next_touch_up_zone is not None:
         window = projection.zones[projection.next_touch_up_zone].window
     zones = list(projection.zones.values()) if projection else []
-    client.next_touch_up_on = projection.next_touch_up_on if projection else None
-    client.next_touch_up_zone = projection.next_touch_up_zone if projection else None
-    # An override ("due now" from a practitioner's rating) brings the date forward to today;
-    # keep earliest <= most likely on the row too.
-    client.touch_up_earliest_on = (
-        min(window.earliest, projection.next_touch_up_on) if window and projection else None
-    )
-    client.touch_up_latest_on = window.latest if window else None
-    client.touch_up_due_now = any(z.due_now for z in zones)
-    client.projection_review_flag = any(z.needs_review for z in zones)
-    client.projection_blur_advisory = any(z.blur_colour_advisory for z in zones)
-    client.projection_model_version = projection.model_version if projection else None
-    return projection
+    return {
+        "next_touch_up_on": projection.next_touch_up_on if projection else None,
+        "next_touch_up_zone": projection.next_touch_up_zone if projection else None,
+        # An override ("due now" from a practitioner's rating) brings the date forward to
+        # today; keep earliest <= most likely on the row too.
+        "touch_up_earliest_on": (
+            min(window.earliest, projection.next_touch_up_on) if window and projection else None
+        ),
+        "touch_up_latest_on": window.latest if window else None,
+        "touch_up_due_now": any(z.due_now for z in zones),
+        "projection_review_flag": any(z.needs_review for z in zones),
+        "projection_blur_advisory": any(z.blur_colour_advisory for z in zones),
+        "projection_model_version": projection.model_version if projection else None,
+    }
 
 
 def rebuild_all(
@@ -403,6 +415,87 @@ def rebuild_all(
         if progress is not None:
             progress(min(start + batch_size, total), total)
     return total
+
+
+# --- the fast recompute: every client after a model change, in bulk --------------------------
+
+# The client columns the model and the materialised rows need: rows, not ORM objects.
+_CLIENT_COLUMNS = (
+    Client.id,
+    Client.practitioner_id,
+    Client.time_zone,
+    Client.fitzpatrick,
+    Client.sebum,
+    Client.retinoid_or_peel_use,
+    Client.swimming,
+    Client.hair_length,
+    Client.latitude_band,
+    Client.lifestyle,
+    Client.usual_hat,
+    Client.usual_hat_pct,
+    Client.usual_sunscreen_spf,
+    Client.usual_sunscreen_pct,
+    Client.usual_sunscreen_generous,
+    Client.sun_log_complete,
+)
+
+
+def recompute_clients(ids: Sequence[int], now: datetime) -> int:
+    """Re-project the clients ``ids`` (with their practice's current constants) and rewrite
+    their materialised projection: the client row's columns and the stored document.
+
+    The path for a model change at scale: the inputs of the whole batch in a handful of
+    queries, read as rows rather than ORM objects; ``fade.project`` itself (clients without
+    ratings take its closed-form prior); and two bulk writes, an executemany UPDATE of the
+    client rows and a DELETE plus executemany INSERT of the documents. The monthly sun doses
+    are left alone: no model constant enters them. Reminders are not replanned here (the daily
+    replan, or ``model_versions.rebuild_practice`` for one practice, does). Flushes nothing of
+    the ORM session's own; the caller commits. Returns the number of clients written."""
+    from smptrack.services.materialised import store_documents
+
+    if not ids:
+        return 0
+    rows = db.session.execute(sa.select(*_CLIENT_COLUMNS).where(Client.id.in_(list(ids)))).all()
+    loaded = load_inputs_many(rows)  # type: ignore[arg-type]  # rows carry the same names
+    projected = [
+        (row.id, project_client(row, client_today(row, now), loaded[row.id]))  # type: ignore[arg-type]
+        for row in rows
+    ]
+    clients = Client.__table__  # Core: an executemany, no ORM bookkeeping per row
+    db.session.connection().execute(
+        clients.update()
+        .where(clients.c.id == sa.bindparam("client_id"))
+        .values({name: sa.bindparam(name) for name in _ROW_COLUMNS}),
+        [{"client_id": cid, **row_values(projection)} for cid, projection in projected],
+    )
+    store_documents(projected, now)
+    return len(projected)
+
+
+_ROW_COLUMNS = tuple(row_values(None))
+
+
+def recompute_range(
+    now: datetime,
+    *,
+    first_id: int = 0,
+    last_id: int | None = None,
+    batch_size: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """``recompute_clients`` over the clients with ids in [first_id, last_id], committing per
+    batch. Disjoint ranges can run in separate processes, each with its own connection."""
+    query = sa.select(Client.id).where(Client.id >= first_id).order_by(Client.id)
+    if last_id is not None:
+        query = query.where(Client.id <= last_id)
+    ids = db.session.scalars(query).all()
+    done = 0
+    for start in range(0, len(ids), batch_size):
+        done += recompute_clients(ids[start : start + batch_size], now)
+        db.session.commit()
+        if progress is not None:
+            progress(done, len(ids))
+    return done
 
 
 # --- the unit of work's step that keeps the materialised projection current -------------------
