@@ -1,23 +1,32 @@
-"""The fade chart: a projection drawn as a server-rendered SVG (no script, no CDN).
+"""The fade chart: a projection drawn as server-rendered SVG (no script, no CDN).
 
-``fade_chart`` turns a ``domain.fade.Projection`` and the client's session and assessment dates
-into plain geometry (polylines, polygons, markers, axis ticks) that
-``templates/partials/fade_chart.html`` draws, plus the window in words and a table as the text
-alternative. Pure: no Flask, no database.
+``fade_chart`` turns a ``domain.fade.Projection``, the client's sessions and their ratings into
+plain geometry that ``templates/partials/fade_chart.html`` draws: one panel per zone (its likely
+range, its median line, its own ratings and sessions) and, for two or more zones, an "all zones"
+panel of median lines only. A radio-button zone picker (CSS only) shows one panel at a time, so
+five zones never hide each other's lines or blur their bands into one. Beside it: the window in
+words, the latest observed rating against the model (``smptrack.observed``) and a table as the
+text alternative. Pure: no Flask, no database.
+
+Sizing: the SVG's viewBox is 400 units wide and drawn at the column's width (at most 36rem), so a
+unit is about 0.9 px on a 390 px phone; the stylesheet sizes the text in units for that (13 units
+on a phone, fewer on a wide screen where a unit is larger), which keeps it at 11 px or more.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from smptrack import observed
 from smptrack.domain import fade
 from smptrack.domain.vocabulary import ZONE_LABELS
 
-WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
-DENSITY_MIN, DENSITY_MAX = 0.4, 1.0
-# Colour-blind-safe palette (Okabe-Ito), one per zone in drawing order.
+WIDTH, HEIGHT = 400, 250
+LEFT, RIGHT, TOP, BOTTOM = 40, 12, 14, 30
+# Colour-blind-safe palette (Okabe-Ito, without yellow and black, which read poorly as thin
+# lines on white), one per zone in drawing order; every zone also gets its own marker shape.
 PALETTE = (
     "#0072B2",
     "#D55E00",
@@ -25,21 +34,67 @@ PALETTE = (
     "#CC79A7",
     "#E69F00",
     "#56B4E9",
-    "#000000",
-    "#F0E442",
-    "#999999",
     "#882255",
     "#44AA99",
+    "#999933",
+    "#6A3D9A",
+    "#666666",
 )
+SHAPES = ("circle", "square", "triangle", "diamond", "triangle-down", "plus")
+# How far past the latest window date a panel reaches, so the crossing is never at the edge.
+_TAIL = timedelta(days=183)
+_MAX_POINTS = 40
+
+
+@dataclass(frozen=True)
+class Marker:
+    x: float
+    y: float
+    label: str
+    path: str = ""  # SVG path ``d`` of the marker's shape, centred on (x, y)
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Series:
+    """One zone inside a panel."""
+
+    zone: str
+    label: str
+    colour: str
+    shape: str
+    median_points: str  # "x,y x,y ..." for <polyline>
+    band_points: str  # the likely range as one closed <polygon>; "" in the all-zones panel
+    ratings: list[Marker]
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str  # the zone, or "all"
+    label: str
+    series: list[Series]
+    sessions: list[Marker]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    threshold_y: float
+    today_x: float | None
+    description: str
 
 
 @dataclass(frozen=True)
 class ZoneLine:
+    """A zone's legend entry: its colour and shape, its window in words and its tags."""
+
     zone: str
     label: str
     colour: str
-    median_points: str  # "x,y x,y ..." for <polyline>
-    band_points: str  # the 80 % band as one closed <polygon>
+    shape: str
+    swatch_path: str
     window_text: str
     window: fade.TouchUpWindow
     due_now: bool
@@ -48,16 +103,14 @@ class ZoneLine:
 
 
 @dataclass(frozen=True)
-class Marker:
-    x: float
-    y: float
-    label: str
-
-
-@dataclass(frozen=True)
-class Tick:
-    position: float
-    label: str
+class TableRow:
+    zone: str
+    model_now: str
+    observed: str
+    earliest: str
+    most_likely: str
+    latest: str
+    disagrees: bool
 
 
 @dataclass(frozen=True)
@@ -68,15 +121,15 @@ class FadeChart:
     plot_right: float
     plot_top: float
     plot_bottom: float
-    zones: list[ZoneLine]
-    threshold_y: float
     threshold_pct: int
-    today_x: float | None
-    sessions: list[Marker]
-    assessments: list[Marker]
-    x_ticks: list[Tick]
-    y_ticks: list[Tick]
-    table: list[tuple[str, str, str, str, str]]  # zone, density now, earliest, most likely, latest
+    panels: list[Panel]
+    selected: int  # index of the panel shown first: the zone due soonest
+    zones: list[ZoneLine]
+    comparisons: list[observed.ZoneComparison]
+    table: list[TableRow]
+    density_now_label: str = observed.DENSITY_NOW_LABEL
+    density_now_hint: str = observed.DENSITY_NOW_HINT
+    band_hint: str = observed.BAND_HINT
 
 
 def month_year(day: date) -> str:
@@ -91,53 +144,227 @@ def window_in_words(zone: str, window: fade.TouchUpWindow) -> str:
     )
 
 
+def shape_path(shape: str, x: float, y: float, size: float = 5.0) -> str:
+    """The SVG path of a marker ``shape`` centred on (x, y), about 2*size across."""
+    s = size
+    if shape == "square":
+        return f"M{x - s * 0.85:.1f},{y - s * 0.85:.1f}h{s * 1.7:.1f}v{s * 1.7:.1f}h{-s * 1.7:.1f}z"
+    if shape == "triangle":
+        return f"M{x:.1f},{y - s:.1f}l{s:.1f},{s * 1.8:.1f}h{-2 * s:.1f}z"
+    if shape == "triangle-down":
+        return f"M{x:.1f},{y + s:.1f}l{s:.1f},{-s * 1.8:.1f}h{-2 * s:.1f}z"
+    if shape == "diamond":
+        return f"M{x:.1f},{y - s:.1f}l{s:.1f},{s:.1f}l{-s:.1f},{s:.1f}l{-s:.1f},{-s:.1f}z"
+    if shape == "plus":
+        t = s * 0.4
+        return (
+            f"M{x - t:.1f},{y - s:.1f}h{2 * t:.1f}v{s - t:.1f}h{s - t:.1f}v{2 * t:.1f}"
+            f"h{t - s:.1f}v{s - t:.1f}h{-2 * t:.1f}v{t - s:.1f}h{t - s:.1f}v{-2 * t:.1f}"
+            f"h{s - t:.1f}z"
+        )
+    r = s * 0.9
+    arc = f"a{r:.1f},{r:.1f} 0 1,0"
+    return f"M{x - r:.1f},{y:.1f}{arc} {2 * r:.1f},0{arc} {-2 * r:.1f},0z"
+
+
+class _Axes:
+    """A date range and a density range mapped onto the plot area."""
+
+    def __init__(self, start: date, end: date, low: float, high: float):
+        self.start, self.end = start, end
+        self.low, self.high = low, high
+        self._span = max((end - start).days, 1)
+        self._plot_w = WIDTH - LEFT - RIGHT
+        self._plot_h = HEIGHT - TOP - BOTTOM
+
+    def x(self, day: date) -> float:
+        return round(LEFT + self._plot_w * (day - self.start).days / self._span, 1)
+
+    def y(self, density: float) -> float:
+        clamped = min(self.high, max(self.low, density))
+        return round(TOP + self._plot_h * (self.high - clamped) / (self.high - self.low), 1)
+
+    def xs(self, days: Sequence[date]) -> list[str]:
+        """The x of each day, formatted once for the several lines that share them."""
+        start, span, plot_w = self.start.toordinal(), self._span, self._plot_w
+        return [f"{LEFT + plot_w * (day.toordinal() - start) / span:.1f}" for day in days]
+
+    def polyline(self, xs: Sequence[str], densities: Sequence[float]) -> str:
+        """ "x,y x,y ..." for <polyline>: the chart's inner loop, a few hundred points a page.
+        No clamping: the density range is chosen from these very values (``_density_range``)."""
+        high, scale = self.high, self._plot_h / (self.high - self.low)
+        return " ".join(
+            f"{x},{TOP + scale * (high - density):.1f}"
+            for x, density in zip(xs, densities, strict=True)
+        )
+
+    def x_ticks(self) -> list[Tick]:
+        years = [y for y in range(self.start.year + 1, self.end.year + 1)]
+        # At most about six labels fit 350 units at phone-sized text.
+        step = max(1, -(-len(years) // 6))
+        return [Tick(self.x(date(y, 1, 1)), str(y)) for y in years[::step]]
+
+    def y_ticks(self) -> list[Tick]:
+        low, high = round(self.low * 100), round(self.high * 100)
+        step = 10 if high - low <= 50 else 20
+        first = -(-low // step) * step
+        return [Tick(self.y(v / 100), f"{v} %") for v in range(first, high + 1, step)]
+
+
+def _density_range(values: Iterable[float], threshold: float) -> tuple[float, float]:
+    """From the data, so no line runs flat along the bottom: 5 points of room below the lowest
+    value, rounded down to 10 %; the top is 100 % (the healed result) or the highest rating."""
+    values = list(values)
+    lowest = min([threshold, *values]) - 0.05
+    highest = max([1.0, *values])
+    return max(0.0, int(lowest * 10) / 10), min(1.0, -(-round(highest * 100) // 10) / 10)
+
+
+def _clip(curve: Sequence[fade.CurvePoint], end: date) -> list[fade.CurvePoint]:
+    """The curve up to the first point on or after ``end``, thinned to at most about
+    ``_MAX_POINTS`` (the monthly curve is smooth; 350 units of width need no more), always
+    keeping the first and the last point."""
+    points = []
+    for point in curve:
+        points.append(point)
+        if point.day >= end:
+            break
+    step = -(-len(points) // _MAX_POINTS)
+    if step > 1:
+        points = [*points[:-1:step], points[-1]]
+    return points
+
+
+def _panel_end(zone: fade.ZoneProjection, as_of: date) -> date:
+    return max(zone.window.latest + _TAIL, as_of + timedelta(days=365))
+
+
+def _rating_markers(axes: _Axes, ratings: Sequence[observed.Rating], shape: str) -> list[Marker]:
+    markers = []
+    for rating in ratings:
+        if not axes.start <= rating.day <= axes.end:
+            continue
+        x, y = axes.x(rating.day), axes.y(rating.density)
+        markers.append(
+            Marker(
+                x,
+                y,
+                f"{ZONE_LABELS.get(rating.zone, rating.zone)} rated {round(rating.density * 100)} %"
+                f" on {observed.day_in_words(rating.day)}"
+                f" ({observed.ASSESSOR_WORDS.get(rating.assessor, rating.assessor)})",
+                shape_path(shape, x, y),
+            )
+        )
+    return markers
+
+
+def _session_markers(axes: _Axes, days: Iterable[date]) -> list[Marker]:
+    bottom = HEIGHT - BOTTOM
+    return [
+        Marker(axes.x(d), bottom, f"Session on {observed.day_in_words(d)}")
+        for d in sorted(set(days))
+        if axes.start <= d <= axes.end
+    ]
+
+
 def fade_chart(
     projection: fade.Projection,
-    session_days: list[date],
-    assessments: list[tuple[date, str, float]],  # (day, zone, density 0..1)
+    session_days: list[date] | Sequence[tuple[date, Iterable[str]]],
+    assessments: Sequence[tuple[date, str, float]] | Sequence[observed.Rating],
 ) -> FadeChart | None:
-    """Geometry for the chart, or None when no zone has been treated."""
+    """Geometry for the chart, or None when no zone has been treated.
+
+    ``session_days`` are session dates (each then marks every zone) or (date, zones) pairs;
+    ``assessments`` are ``observed.Rating``s in the order recorded, or (day, zone, density)
+    triples (counted as practitioner ratings in person).
+    """
     if not projection.zones:
         return None
-    points = [p for z in projection.zones.values() for p in z.curve]
-    start = min([p.day for p in points] + session_days)
-    end = max([p.day for p in points] + [z.window.latest for z in projection.zones.values()])
-    span = max((end - start).days, 1)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    ratings = [
+        a
+        if isinstance(a, observed.Rating)
+        else observed.Rating(a[0], a[1], a[2], "practitioner_in_person")
+        for a in assessments
+    ]
+    all_zones = tuple(projection.zones)
+    sessions = [
+        (s, all_zones) if isinstance(s, date) else (s[0], tuple(s[1])) for s in session_days
+    ]
+    as_of = projection.as_of
+    threshold = projection.threshold_density
+    by_zone: dict[str, list[observed.Rating]] = {}
+    for rating in ratings:
+        if rating.day <= as_of:
+            by_zone.setdefault(rating.zone, []).append(rating)
 
-    def x(day: date) -> float:
-        return round(LEFT + plot_w * (day - start).days / span, 1)
-
-    def y(density: float) -> float:
-        clamped = min(DENSITY_MAX, max(DENSITY_MIN, density))
-        return round(TOP + plot_h * (DENSITY_MAX - clamped) / (DENSITY_MAX - DENSITY_MIN), 1)
-
-    zones = []
-    for index, (zone, zp) in enumerate(projection.zones.items()):
-        median = " ".join(f"{x(p.day)},{y(p.density)}" for p in zp.curve)
-        upper = [f"{x(p.day)},{y(p.density_p90)}" for p in zp.curve]
-        lower = [f"{x(p.day)},{y(p.density_p10)}" for p in reversed(zp.curve)]
+    zones: list[ZoneLine] = []
+    panels: list[Panel] = []
+    overview: list[tuple[fade.ZoneProjection, list[fade.CurvePoint], str, str]] = []
+    for index, (name, zp) in enumerate(projection.zones.items()):
+        colour, shape = PALETTE[index % len(PALETTE)], SHAPES[index % len(SHAPES)]
+        label = ZONE_LABELS.get(name, name)
+        zone_sessions = [d for d, treated in sessions if name in treated]
+        zone_ratings = by_zone.get(name, [])
+        start = min([zp.baseline, *zone_sessions])
+        points = _clip(zp.curve, _panel_end(zp, as_of))
+        end = points[-1].day
+        low, high = _density_range(
+            [p.density_p10 for p in points]
+            + [r.density for r in zone_ratings if start <= r.day <= end],
+            threshold,
+        )
+        axes = _Axes(start, end, low, high)
+        xs = axes.xs([p.day for p in points])
+        upper = axes.polyline(xs, [p.density_p90 for p in points])
+        lower = axes.polyline(xs[::-1], [p.density_p10 for p in reversed(points)])
+        series = Series(
+            zone=name,
+            label=label,
+            colour=colour,
+            shape=shape,
+            median_points=axes.polyline(xs, [p.density for p in points]),
+            band_points=f"{upper} {lower}",
+            ratings=_rating_markers(axes, zone_ratings, shape),
+        )
+        panels.append(
+            Panel(
+                key=name,
+                label=label,
+                series=[series],
+                sessions=_session_markers(axes, zone_sessions),
+                x_ticks=axes.x_ticks(),
+                y_ticks=axes.y_ticks(),
+                threshold_y=axes.y(threshold),
+                today_x=axes.x(as_of) if start <= as_of <= end else None,
+                description=(
+                    f"{label}: the model's most likely density over time, with its likely "
+                    f"range shaded, the touch-up level at {round(threshold * 100)} %, "
+                    f"{len(series.ratings)} rating(s) and today. "
+                    + window_in_words(name, zp.window)
+                    + "."
+                ),
+            )
+        )
+        overview.append((zp, points, colour, shape))
         zones.append(
             ZoneLine(
-                zone=zone,
-                label=ZONE_LABELS.get(zone, zone),
-                colour=PALETTE[index % len(PALETTE)],
-                median_points=median,
-                band_points=" ".join(upper + lower),
-                window_text=window_in_words(zone, zp.window),
+                zone=name,
+                label=label,
+                colour=colour,
+                shape=shape,
+                swatch_path=shape_path(shape, 8, 8, 6),
+                window_text=window_in_words(name, zp.window),
                 window=zp.window,
                 due_now=zp.due_now,
                 needs_review=zp.needs_review,
                 blur_advisory=zp.blur_colour_advisory,
             )
         )
-    x_ticks = [
-        Tick(x(date(year, 1, 1)), str(year))
-        for year in range(start.year + 1, end.year + 1)
-        if start <= date(year, 1, 1) <= end
-    ]
-    y_ticks = [Tick(y(v / 100), f"{v} %") for v in range(40, 101, 10)]
-    today = projection.as_of
+    if len(overview) > 1:
+        panels.append(_overview_panel(overview, sessions, by_zone, as_of, threshold))
+
+    comparisons = observed.compare(projection, ratings)
+    selected = list(projection.zones).index(projection.next_touch_up_zone or all_zones[0])
     return FadeChart(
         width=WIDTH,
         height=HEIGHT,
@@ -145,42 +372,98 @@ def fade_chart(
         plot_right=WIDTH - RIGHT,
         plot_top=TOP,
         plot_bottom=HEIGHT - BOTTOM,
+        threshold_pct=round(threshold * 100),
+        panels=panels,
+        selected=selected,
         zones=zones,
-        threshold_y=y(projection.threshold_density),
-        threshold_pct=round(projection.threshold_density * 100),
-        today_x=x(today) if start <= today <= end else None,
-        sessions=[Marker(x(d), HEIGHT - BOTTOM, f"Session {d.isoformat()}") for d in session_days],
-        assessments=[
-            Marker(
-                x(d),
-                y(density),
-                f"{ZONE_LABELS.get(z, z)} rated {round(density * 100)} % on {d.isoformat()}",
-            )
-            for d, z, density in assessments
-            if start <= d <= end
-        ],
-        x_ticks=x_ticks,
-        y_ticks=y_ticks,
-        table=[
-            (
-                ZONE_LABELS.get(zone, zone),
-                f"{round(zp.density_now * 100)} %",
-                month_year(zp.window.earliest),
-                month_year(zp.window.most_likely),
-                month_year(zp.window.latest),
-            )
-            for zone, zp in projection.zones.items()
-        ],
+        comparisons=comparisons,
+        table=[_row(projection.zones[c.zone], c) for c in comparisons],
+    )
+
+
+def _overview_panel(
+    overview: Sequence[tuple[fade.ZoneProjection, list[fade.CurvePoint], str, str]],
+    sessions: Sequence[tuple[date, tuple[str, ...]]],
+    by_zone: dict[str, list[observed.Rating]],
+    as_of: date,
+    threshold: float,
+) -> Panel:
+    """Every zone's median line and ratings on one set of axes, without bands: the bands are in
+    the zone panels, where they cannot hide each other."""
+    start = min([zp.baseline for zp, *_ in overview] + [d for d, _ in sessions])
+    end = max(points[-1].day for _, points, *_ in overview)
+    zone_names = {zp.zone for zp, *_ in overview}
+    shown = [r for name in zone_names for r in by_zone.get(name, []) if start <= r.day <= end]
+    low, high = _density_range(
+        [p.density for _, points, *_ in overview for p in points] + [r.density for r in shown],
+        threshold,
+    )
+    axes = _Axes(start, end, low, high)
+    series = [
+        Series(
+            zone=zp.zone,
+            label=ZONE_LABELS.get(zp.zone, zp.zone),
+            colour=colour,
+            shape=shape,
+            median_points=axes.polyline(
+                axes.xs([p.day for p in points]), [p.density for p in points]
+            ),
+            band_points="",
+            ratings=_rating_markers(axes, by_zone.get(zp.zone, []), shape),
+        )
+        for zp, points, colour, shape in overview
+    ]
+    return Panel(
+        key="all",
+        label="All zones",
+        series=series,
+        sessions=_session_markers(axes, [d for d, _ in sessions]),
+        x_ticks=axes.x_ticks(),
+        y_ticks=axes.y_ticks(),
+        threshold_y=axes.y(threshold),
+        today_x=axes.x(as_of) if start <= as_of <= end else None,
+        description=(
+            "All zones: each zone's most likely density over time in its own colour, its "
+            f"ratings in its own colour and shape, and the touch-up level at "
+            f"{round(threshold * 100)} %."
+        ),
+    )
+
+
+def _row(zp: fade.ZoneProjection, comparison: observed.ZoneComparison) -> TableRow:
+    if comparison.rating is None:
+        seen = "not rated yet"
+    else:
+        seen = f"{comparison.rating_pct} %, {comparison.rated_by}, {comparison.rated_on}"
+    return TableRow(
+        zone=comparison.label,
+        model_now=f"{comparison.model_now_pct} %",
+        observed=seen,
+        earliest=month_year(zp.window.earliest),
+        most_likely=month_year(zp.window.most_likely),
+        latest=month_year(zp.window.latest),
+        disagrees=comparison.disagrees,
     )
 
 
 def chart_for_history(projection: fade.Projection, history: object) -> FadeChart | None:
-    """The chart for a client page, marking the sessions and assessments ``history`` holds
-    (a ``services.history.ClientHistory``: ``sessions`` and ``assessments``)."""
+    """The chart for a client page, marking the sessions and ratings ``history`` holds
+    (a ``services.history.ClientHistory``: ``sessions`` and ``assessments``, newest first, and
+    ``people``, user id to name)."""
     sessions = getattr(history, "sessions", [])
     assessments = getattr(history, "assessments", [])
+    people = getattr(history, "people", {}) or {}
     return fade_chart(
         projection,
-        [s.performed_on for s in sessions if s.placements],
-        [(a.assessed_on, a.zone, a.density_pct / 100) for a in assessments],
+        [(s.performed_on, {p.zone for p in s.placements}) for s in sessions if s.placements],
+        [
+            observed.Rating(
+                day=a.assessed_on,
+                zone=a.zone,
+                density=a.density_pct / 100,
+                assessor=a.assessor_kind,
+                by_name=people.get(a.assessed_by_id),
+            )
+            for a in reversed(assessments)  # oldest first: the order they were recorded
+        ],
     )

@@ -110,7 +110,7 @@ def test_a_practice_records_a_session_and_its_client_follows_it(
         expect(client_page.get_by_text("Frontal hairline").first).to_be_visible()
         expect(client_page.get_by_text("DA-7781").first).to_be_visible()
         expect(client_page.locator(".window-text").first).to_have_text(WINDOW_TEXT)
-        expect(client_page.locator(".fade-chart > svg")).to_be_visible()
+        expect(client_page.locator(".fade-chart svg.fade-plot:visible")).to_have_count(1)
     finally:
         context.close()
 
