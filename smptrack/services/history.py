@@ -223,10 +223,10 @@ _SUN_MONTHS = (
 )
 
 
-def _rows(statement: sa.Select, client_id: int) -> sa.CursorResult:
+def _rows(statement: sa.Select, client_id: int) -> Sequence[sa.Row]:
     # On the session's connection, as plain Core rows: these SELECTs name columns, not
-    # entities, so the ORM's result processing would only add per-row work.
-    return db.session.connection().execute(statement, {"client_id": client_id})
+    # entities, so the ORM's result processing would only add per-row work. One fetchall.
+    return db.session.connection().execute(statement, {"client_id": client_id}).all()
 
 
 def client_history(client: Client) -> ClientHistory:
