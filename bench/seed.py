@@ -9,7 +9,9 @@
 
 Run: ``SMPTRACK_INSTANCE_PATH=instance/bench python bench/seed.py`` (``bench/web.json`` does).
 It deletes the SQLite database of that instance folder and builds it again from the migrations,
-so every run measures the same data. The rows are written through the models in bulk (this is
+so every run measures the same data. With ``SMPTRACK_DATABASE_URL`` naming a PostgreSQL database
+(``bench/web-postgres.json``) it empties that database's public schema instead: give it a
+database of its own. The rows are written through the models in bulk (this is
 benchmark data, not a use case), then ``smptrack projections rebuild`` materialises every
 client's projection exactly as after a model upgrade. Dates are relative to today and the
 random parts come from a fixed seed.
@@ -48,10 +50,17 @@ def main() -> int:
         parser.error("set SMPTRACK_INSTANCE_PATH to the bench's own instance folder")
     instance = Path(os.environ["SMPTRACK_INSTANCE_PATH"]).resolve()
     instance.mkdir(parents=True, exist_ok=True)
-    database = instance / "smptrack.db"
-    os.environ["SMPTRACK_DATABASE_URL"] = f"sqlite:///{database}"
-    for leftover in (database, *instance.glob("smptrack.db-*")):
-        leftover.unlink(missing_ok=True)
+    url = os.environ.get("SMPTRACK_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        # A PostgreSQL bench database (bench/web-postgres.json): emptied schema and all, so the
+        # sequences start again and the history client is id 1.
+        database = url
+        reset_postgres(url)
+    else:
+        database = instance / "smptrack.db"
+        os.environ["SMPTRACK_DATABASE_URL"] = f"sqlite:///{database}"
+        for leftover in (database, *instance.glob("smptrack.db-*")):
+            leftover.unlink(missing_ok=True)
 
     started = time.monotonic()
     from flask_migrate import upgrade
@@ -75,6 +84,18 @@ def main() -> int:
         f"token in {instance / 'bench-token'}; {time.monotonic() - started:.1f} s"
     )
     return 0
+
+
+def reset_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    from smptrack.app import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def seed(now: datetime, clients: int, rng: random.Random) -> None:
