@@ -24,7 +24,7 @@ from smptrack.domain import fade
 from smptrack.domain.vocabulary import ZONE_LABELS
 
 WIDTH, HEIGHT = 400, 250
-LEFT, RIGHT, TOP, BOTTOM = 40, 12, 14, 30
+LEFT, RIGHT, TOP, BOTTOM = 50, 12, 14, 30
 # Colour-blind-safe palette (Okabe-Ito, without yellow and black, which read poorly as thin
 # lines on white), one per zone in drawing order; every zone also gets its own marker shape.
 PALETTE = (
@@ -44,6 +44,8 @@ SHAPES = ("circle", "square", "triangle", "diamond", "triangle-down", "plus")
 # How far past the latest window date a panel reaches, so the crossing is never at the edge.
 _TAIL = timedelta(days=183)
 _MAX_POINTS = 40
+# How far before the first session a panel starts, so its marker clears the density labels.
+_LEAD = timedelta(days=45)
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ def fade_chart(
         label = ZONE_LABELS.get(name, name)
         zone_sessions = [d for d, treated in sessions if name in treated]
         zone_ratings = by_zone.get(name, [])
-        start = min([zp.baseline, *zone_sessions])
+        start = min([zp.baseline, *zone_sessions]) - _LEAD
         points = _clip(zp.curve, _panel_end(zp, as_of))
         end = points[-1].day
         low, high = _density_range(
@@ -390,7 +392,7 @@ def _overview_panel(
 ) -> Panel:
     """Every zone's median line and ratings on one set of axes, without bands: the bands are in
     the zone panels, where they cannot hide each other."""
-    start = min([zp.baseline for zp, *_ in overview] + [d for d, _ in sessions])
+    start = min([zp.baseline for zp, *_ in overview] + [d for d, _ in sessions]) - _LEAD
     end = max(points[-1].day for _, points, *_ in overview)
     zone_names = {zp.zone for zp, *_ in overview}
     shown = [r for name in zone_names for r in by_zone.get(name, []) if start <= r.day <= end]

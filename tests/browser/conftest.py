@@ -81,6 +81,24 @@ def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
     context.close()
 
 
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """A folder for the screenshots a test keeps whether it passes or fails (issue 10: the
+    chart at 390 and 1280 px): ``test-artifacts/<module>/``, ignored by git."""
+    folder = ARTIFACTS / request.node.module.__name__.rsplit(".", 1)[-1]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def log_in_as(page: object, base: str, email: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
