@@ -82,6 +82,7 @@ class ZoneComparison:
     summary: str  # one or two sentences, the observed rating against the model
     flag_text: str | None  # what the review flag means, when the zone carries one
     due_text: str | None  # why the zone is due now, when it is
+    advisory_text: str | None = None  # what the blur/colour advisory means, when raised
 
     @property
     def disagrees(self) -> bool:
@@ -169,6 +170,7 @@ def compare_zone(
         summary=summary,
         flag_text=_flag_text(zone, status),
         due_text=_due_text(zone, threshold_density),
+        advisory_text=_advisory_text(zone),
     )
 
 
@@ -242,3 +244,13 @@ def _due_text(zone: fade.ZoneProjection, threshold_density: float) -> str | None
             f"below the {threshold} % touch-up level."
         )
     return None
+
+
+def _advisory_text(zone: fade.ZoneProjection) -> str | None:
+    if not zone.advisory_reasons:
+        return None
+    return (
+        f"Blur or colour advisory ({', '.join(zone.advisory_reasons)}): this is about how the "
+        "dots look (spread or a blue/grey tint), not how dense they are; a touch-up alone may "
+        "not fix it, so talk it through at the next visit."
+    )

@@ -251,3 +251,13 @@ def test_density_now_leans_towards_a_low_rating() -> None:
     before = observed.compare(unrated, [])
     after = observed.compare(rated, [observed.Rating(low.day, "crown", 0.75, "client_self")])
     assert all(a.model_now_pct < b.model_now_pct for a, b in zip(after, before, strict=True))
+
+
+def test_the_blur_colour_advisory_is_explained_with_its_reasons() -> None:
+    # §6: a separate advisory, not density: depth too deep, three or more touch-ups, a blowout.
+    zone = replace(zone_projection(), advisory_reasons=("pigment placed too deep",))
+    result = observed.compare_zone(zone, None, 0.70)
+    assert result.advisory_text is not None
+    assert result.advisory_text.startswith("Blur or colour advisory (pigment placed too deep)")
+    assert "not how dense they are" in result.advisory_text
+    assert observed.compare_zone(zone_projection(), None, 0.70).advisory_text is None
