@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
 
 
 def _open() -> None:
-    audit.collect_denials()
+    audit.collect_denials(request.remote_addr)
 
 
 def _write_after_sending(response: Response) -> Response:

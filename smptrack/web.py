@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -61,6 +62,17 @@ def _retrying_posts(view: F) -> F:
         return retry.run_unit(unit, what=f"POST {request.path}")
 
     return wrapped  # type: ignore[return-value]
+
+
+def folders() -> Any:
+    """The configured folders an erasure removes files from (``services.exports.Folders``)."""
+    from smptrack.services.exports import Folders
+
+    uploads = current_app.config.get("UPLOAD_FOLDER")
+    return Folders(
+        uploads=Path(uploads) if uploads else Path(current_app.instance_path) / "uploads",
+        mail=Path(current_app.config["MAIL_FOLDER"]),
+    )
 
 
 def remote_addr() -> str | None:

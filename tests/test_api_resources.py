@@ -695,7 +695,7 @@ def test_the_recall_trace_names_every_client_and_session_that_received_a_lot(
     assert trace["lot"]["lot_number"] == "L1"
     assert sorted(row["client_name"] for row in trace["items"]) == ["Ada Client", "Cal Client"]
     assert {row["session_id"] for row in trace["items"]} == {s.id for s in rows(TreatmentSession)}
-    recall_reads = [e for e in audit_lines("read") if e.object_type == "recall"]
+    recall_reads = [e for e in audit_lines("read") if e.object_type == "recall_trace"]
     assert {e.client_id for e in recall_reads} == {personas.record_a.id, other.id}
     assert_json_error(as_q.get(f"/api/v1/pigment-lots/{lot.id}/clients"), 404)
 

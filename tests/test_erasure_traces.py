@@ -81,6 +81,11 @@ def files_naming(folder: Path, words: tuple[str, ...]) -> list[str]:
     ]
 
 
+def folders(app: Flask) -> exports.Folders:
+    uploads = Path(app.config.get("UPLOAD_FOLDER") or Path(app.instance_path) / "uploads")
+    return exports.Folders(uploads=uploads, mail=Path(app.config["MAIL_FOLDER"]))
+
+
 def sqlite_files(app: Flask) -> list[Path]:
     database = Path(db.engine.url.database)
     return [p for p in (database, Path(f"{database}-wal")) if p.exists()]
@@ -135,7 +140,9 @@ def test_files_are_deleted_only_after_the_commit(app: Flask) -> None:
     folder = Path(app.config["MAIL_FOLDER"])
     before = sorted(folder.glob("*.eml"))
 
-    erasure = exports.erase_client(p, db.session.get(Client, client_id), now=datetime.now(UTC))
+    erasure = exports.erase_client(
+        p, db.session.get(Client, client_id), now=datetime.now(UTC), folders=folders(app)
+    )
     assert sorted(folder.glob("*.eml")) == before, "nothing is touched inside the transaction"
     db.session.rollback()  # the erasure does not happen after all
 
@@ -167,7 +174,9 @@ def test_a_person_with_a_record_at_another_practice_keeps_that_practices_mail(
     make_client(q, "Zeb at Quinn's", email=EMAIL)
     db.session.commit()
 
-    erasure = exports.erase_client(p, db.session.get(Client, client_id), now=datetime.now(UTC))
+    erasure = exports.erase_client(
+        p, db.session.get(Client, client_id), now=datetime.now(UTC), folders=folders(app)
+    )
 
     assert erasure.addresses == set(), "the address is still another record's"
     assert len(erasure.message_ids) == 2, "this record's own mail still goes, by Message-ID"

@@ -49,6 +49,10 @@ def uploads(app: Flask) -> Path:
     return Path(app.instance_path) / "uploads"
 
 
+def folders(app: Flask) -> exports.Folders:
+    return exports.Folders(uploads=uploads(app), mail=Path(app.config["MAIL_FOLDER"]))
+
+
 def give_a_full_history(app: Flask, personas: Personas) -> dict[str, Any]:
     """Client A (of P) with one of everything, photos and mail; client B with a little too."""
     p, a, record = personas.practitioner_p, personas.client_a, personas.record_a
@@ -250,7 +254,7 @@ def test_the_export_service_refuses_anyone_but_the_client_and_their_practitioner
         with pytest.raises(Forbidden):
             exports.export_client(stranger, personas.record_a, now=now)
         with pytest.raises(Forbidden):
-            exports.erase_client(stranger, personas.record_a, now=now)
+            exports.erase_client(stranger, personas.record_a, now=now, folders=folders(app))
     assert db.session.get(Client, personas.record_a.id) is not None
 
 
@@ -415,7 +419,7 @@ def test_erasure_never_deletes_a_file_outside_the_upload_folder(
     db.session.commit()
 
     exports.erase_client(
-        personas.practitioner_p, personas.record_a, now=datetime.now(UTC), uploads=uploads(app)
+        personas.practitioner_p, personas.record_a, now=datetime.now(UTC), folders=folders(app)
     )
     db.session.commit()
 
@@ -510,9 +514,13 @@ def test_an_erased_client_can_no_longer_log_in_or_use_their_api_token(
 
 def test_erasing_an_account_is_only_for_clients(app: Flask, personas: Personas) -> None:
     with pytest.raises(Forbidden):
-        exports.erase_own_account(personas.practitioner_p, PASSWORD, now=datetime.now(UTC))
+        exports.erase_own_account(
+            personas.practitioner_p, PASSWORD, now=datetime.now(UTC), folders=folders(app)
+        )
     with pytest.raises(ValidationFailed) as refused:
-        exports.erase_own_account(personas.client_a, "wrong", now=datetime.now(UTC))
+        exports.erase_own_account(
+            personas.client_a, "wrong", now=datetime.now(UTC), folders=folders(app)
+        )
     assert "password" in refused.value.fields
     assert db.session.get(User, personas.client_a.id) is not None
 

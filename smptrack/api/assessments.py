@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from smptrack.api.common import record
 from smptrack.api.registry import operation
 from smptrack.api.schemas import AssessmentCreate, AssessmentOut, AssessmentPage, PageQuery
 from smptrack.models import User
 from smptrack.services import access, assessments
 from smptrack.web import utc_now
-
-OBJECT = "fade_assessment"
 
 
 @operation(
@@ -23,7 +20,7 @@ OBJECT = "fade_assessment"
 def list_assessments(actor: User, client_id: int, query: PageQuery) -> AssessmentPage:
     client = access.get_client(actor, client_id)
     items, total = assessments.assessments_page(client, page=query.page, per_page=query.per_page)
-    record(actor, "read", client_id=client.id, object_type=OBJECT, object_id=None, now=utc_now())
+    assessments.record_list_read(actor, client, now=utc_now())
     return AssessmentPage(
         items=[AssessmentOut.model_validate(a) for a in items],
         page=query.page,
@@ -53,5 +50,4 @@ def record_assessment(actor: User, client_id: int, body: AssessmentCreate) -> As
     created = assessments.record_assessment(
         actor, client, assessments.AssessmentInput(**values), now=now
     )
-    record(actor, "create", client_id=client.id, object_type=OBJECT, object_id=created.id, now=now)
     return AssessmentOut.model_validate(created)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smptrack.api.common import page_slice, record
+from smptrack.api.common import page_slice
 from smptrack.api.registry import operation
 from smptrack.api.schemas import (
     LotCreate,
@@ -107,9 +107,7 @@ def recall_trace(actor: User, lot_id: int, query: PageQuery) -> RecallTrace:
     lot = catalogue.get_lot(actor, lot_id)
     rows = catalogue.recall_trace(actor, lot.id)
     shown = page_slice(rows, query.page, query.per_page)
-    now = utc_now()
-    for client_id in dict.fromkeys(row.client_id for row in shown):
-        record(actor, "read", client_id=client_id, object_type="recall", object_id=lot.id, now=now)
+    catalogue.record_recall_read(actor, shown, lot.id, now=utc_now())
     return RecallTrace(
         lot=LotOut.model_validate(lot),
         items=[RecallRowOut.model_validate(row) for row in shown],

@@ -21,7 +21,7 @@ from smptrack.api.schemas import (
 from smptrack.models import Client, User
 from smptrack.services import access, exports, profile
 from smptrack.services import clients as client_service
-from smptrack.web import remote_addr, utc_now
+from smptrack.web import folders, remote_addr, utc_now
 
 
 def client_out(client: Client) -> ClientOut:
@@ -78,9 +78,7 @@ def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
 )
 def get_client(actor: User, client_id: int) -> ClientOut:
     client = access.get_client(actor, client_id)
-    record(
-        actor, "read", client_id=client.id, object_type="client", object_id=client.id, now=utc_now()
-    )
+    client_service.record_read(actor, client, now=utc_now())
     return client_out(client)
 
 
@@ -100,14 +98,6 @@ def update_client(actor: User, client_id: int, body: ClientPatch) -> Callable[[]
     now = utc_now()
     changes = body.model_dump(include=body.model_fields_set)
     profile.update_profile(actor, client, replace(profile.profile_of(client), **changes), now=now)
-    record(
-        actor,
-        "update",
-        client_id=client.id,
-        object_type="client_profile",
-        object_id=client.id,
-        now=now,
-    )
     return lambda: client_out(client)  # after the commit, which refreshes the projection
 
 
@@ -125,7 +115,9 @@ def erase_client(actor: User, client_id: int) -> Deleted:
     confirming it with their password."""
     client = access.get_client(actor, client_id)
     access.require_practice_of(actor, client)
-    erasure = exports.erase_client(actor, client, now=utc_now(), remote_addr=remote_addr())
+    erasure = exports.erase_client(
+        actor, client, now=utc_now(), folders=folders(), remote_addr=remote_addr()
+    )
 
     def after_commit() -> Deleted:
         exports.finish_erasure(erasure)  # files only once the rows are gone for good
@@ -146,5 +138,4 @@ def export_client(actor: User, client_id: int) -> ClientExport:
     client = access.get_client(actor, client_id)
     now = utc_now()
     document = exports.export_client(actor, client, now=now)
-    record(actor, "export", client_id=client.id, object_type="client", object_id=client.id, now=now)
     return ClientExport(document)

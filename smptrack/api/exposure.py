@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from smptrack.api.common import page_slice, record
+from smptrack.api.common import page_slice
 from smptrack.api.registry import operation
 from smptrack.api.schemas import ExposureCreate, ExposureOut, ExposurePage, ExposureQuery
 from smptrack.models import User
 from smptrack.services import access, exposure
 from smptrack.services.errors import ValidationFailed
 from smptrack.web import utc_now
-
-OBJECT = "sun_exposure"
 
 
 @operation(
@@ -27,7 +25,7 @@ def list_exposures(actor: User, client_id: int, query: ExposureQuery) -> Exposur
         raise ValidationFailed("Give the year of the month.", {"year": "Give the year too."})
     client = access.get_client(actor, client_id)
     found = exposure.exposures_of(client, year=query.year, month=query.month)
-    record(actor, "read", client_id=client.id, object_type=OBJECT, object_id=None, now=utc_now())
+    exposure.record_log_read(actor, client, now=utc_now())
     return ExposurePage(
         items=[
             ExposureOut.model_validate(e) for e in page_slice(found, query.page, query.per_page)
@@ -58,5 +56,4 @@ def log_exposure(actor: User, client_id: int, body: ExposureCreate) -> ExposureO
     entry = exposure.log_exposure(
         actor, client, exposure.ExposureInput(**body.model_dump()), now=now
     )
-    record(actor, "create", client_id=client.id, object_type=OBJECT, object_id=entry.id, now=now)
     return ExposureOut.model_validate(entry)

@@ -18,6 +18,7 @@ from smptrack.domain.vocabulary import REMINDER_KINDS, REMINDER_STATUSES
 from smptrack.models import Client, Reminder, User
 from smptrack.services import access, reminder_facts
 from smptrack.services import reminders as reminder_service
+from smptrack.web import utc_now
 
 
 class ReminderOut(ResponseModel):
@@ -82,6 +83,7 @@ def list_reminders(actor: User, client_id: int, query: PageQuery) -> ReminderPag
     found = reminder_service.history_of(
         client, page=query.page, per_page=query.per_page, statuses=REMINDER_STATUSES
     )
+    reminder_service.record_read(actor, client, now=utc_now())
     zone = reminder_facts.client_zone(client)
     return ReminderPage(
         client_id=client.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from smptrack.api.common import page_slice, record
+from smptrack.api.common import page_slice
 from smptrack.api.registry import operation
 from smptrack.api.schemas import (
     Deleted,
@@ -18,8 +18,6 @@ from smptrack.api.schemas import (
 from smptrack.models import TreatmentSession, User
 from smptrack.services import access, treatments
 from smptrack.web import utc_now
-
-OBJECT = "treatment_session"
 
 
 def session_out(treatment_session: TreatmentSession) -> SessionOut:
@@ -41,7 +39,7 @@ def placement_input(placement: PlacementIn) -> treatments.PlacementInput:
 def list_sessions(actor: User, client_id: int, query: PageQuery) -> SessionPage:
     client = access.get_client(actor, client_id)
     found = treatments.sessions_of(client)
-    record(actor, "read", client_id=client.id, object_type=OBJECT, object_id=None, now=utc_now())
+    treatments.record_list_read(actor, client, now=utc_now())
     return SessionPage(
         items=[session_out(s) for s in page_slice(found, query.page, query.per_page)],
         page=query.page,
@@ -72,7 +70,6 @@ def create_session(actor: User, client_id: int, body: SessionCreate) -> SessionO
         placements=[placement_input(p) for p in body.placements],
     )
     created = treatments.record_session(actor, client, data, now=now)
-    record(actor, "create", client_id=client.id, object_type=OBJECT, object_id=created.id, now=now)
     return session_out(created)
 
 
@@ -81,14 +78,7 @@ def create_session(actor: User, client_id: int, body: SessionCreate) -> SessionO
 )
 def get_session(actor: User, session_id: int) -> SessionOut:
     found = treatments.get_session(actor, session_id)
-    record(
-        actor,
-        "read",
-        client_id=found.client_id,
-        object_type=OBJECT,
-        object_id=found.id,
-        now=utc_now(),
-    )
+    treatments.record_read(actor, found, now=utc_now())
     return session_out(found)
 
 
@@ -112,14 +102,6 @@ def update_session(actor: User, session_id: int, body: SessionPatch) -> SessionO
     if "placements" in body.model_fields_set:
         data = replace(data, placements=[placement_input(p) for p in body.placements])
     changed = treatments.update_session(actor, found, data, now=now)
-    record(
-        actor,
-        "update",
-        client_id=changed.client_id,
-        object_type=OBJECT,
-        object_id=changed.id,
-        now=now,
-    )
     return session_out(changed)
 
 
@@ -133,7 +115,5 @@ def update_session(actor: User, session_id: int, body: SessionPatch) -> SessionO
 )
 def delete_session(actor: User, session_id: int) -> Deleted:
     found = treatments.get_session(actor, session_id)
-    client_id, now = found.client_id, utc_now()
-    treatments.delete_session(actor, found, now=now)
-    record(actor, "delete", client_id=client_id, object_type=OBJECT, object_id=session_id, now=now)
+    treatments.delete_session(actor, found, now=utc_now())
     return Deleted(object="treatment_session", id=session_id)

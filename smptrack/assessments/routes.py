@@ -5,8 +5,6 @@ Thin: parse the form, call a service, record the audit event, commit once, rende
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -14,25 +12,13 @@ from smptrack.assessments import bp
 from smptrack.assessments.forms import ASSESSOR_LABELS, AssessmentForm, ConfirmDeleteForm
 from smptrack.extensions import db
 from smptrack.models import Client
-from smptrack.services import access, audit
+from smptrack.services import access
 from smptrack.services import assessments as ratings
 from smptrack.services import exposure as sun
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import Page
-from smptrack.web import commit, int_arg, remote_addr, role_required, utc_now
-
-
-def _audit(action: str, client: Client, object_id: int | None, now: datetime) -> None:
-    audit.record_event(
-        current_user,
-        action,
-        client_id=client.id,
-        object_type="fade_assessment",
-        object_id=object_id,
-        remote_addr=remote_addr(),
-        now=now,
-    )
+from smptrack.web import commit, int_arg, role_required, utc_now
 
 
 def _load_client(client_id: int) -> Client:
@@ -59,7 +45,7 @@ def index(client_id: int):
     now = utc_now()
     per_page = int(current_app.config["PAGE_SIZE"])
     number = int_arg("page", 1)
-    _audit("read", client, None, now)
+    ratings.record_list_read(current_user, client, now=now)
     db.session.commit()
     # Loaded after the commit, which would expire them: each row would then be read again.
     items, total = ratings.assessments_page(client, page=number, per_page=per_page)
@@ -85,7 +71,7 @@ def new(client_id: int):
     )
     form.set_assessor_kinds(kinds)
     if request.method == "GET":
-        _audit("read", client, None, now)
+        ratings.record_list_read(current_user, client, now=now)
         db.session.commit()
         return render_template("assessments/new.html", client=client, form=form, kinds=kinds)
     if form.validate_on_submit():
@@ -98,8 +84,7 @@ def new(client_id: int):
             blur_or_colour_shift=form.blur_or_colour_shift.data,
         )
         try:
-            assessment = ratings.record_assessment(current_user, client, data, now=now)
-            _audit("create", client, assessment.id, now)
+            ratings.record_assessment(current_user, client, data, now=now)
         except ServiceError as exc:
             db.session.rollback()
             for name, message in exc.fields.items():
@@ -126,12 +111,11 @@ def delete(assessment_id: int):
         # Visible (it is on the client's own record) but not theirs to remove: 403, not 404.
         abort(403, "Only your practitioner can remove their own assessment.")
     if request.method == "POST" and form.validate_on_submit():
-        _audit("delete", client, assessment.id, now)
         ratings.delete_assessment(current_user, assessment_id, now=now)
         commit(now)
         flash("The assessment is deleted.", "success")
         return redirect(url_for("assessments.index", client_id=client.id))
-    _audit("read", client, assessment.id, now)
+    ratings.record_read(current_user, assessment, now=now)
     db.session.commit()
     status = 200 if request.method == "GET" else 422
     return (

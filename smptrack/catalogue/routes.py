@@ -13,11 +13,10 @@ from smptrack.catalogue.forms import LotForm, PigmentForm
 from smptrack.domain import text as text_rule
 from smptrack.extensions import db
 from smptrack.formdata import refuse_unexpected
-from smptrack.services import audit
 from smptrack.services import catalogue as service
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import Page
-from smptrack.web import int_arg, remote_addr, role_required, utc_now
+from smptrack.web import int_arg, role_required, utc_now
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -119,29 +118,14 @@ def add_lot(pigment_id: int):
     return _render_pigment(pigment_id, form, status)
 
 
-def _audit_recall(rows: list[service.RecallRow], object_type: str, lot_id: int) -> None:
-    """One read event per client shown: a recall trace reads their records."""
-    now = utc_now()
-    for client_id in dict.fromkeys(row.client_id for row in rows):
-        audit.record_event(
-            current_user,
-            "read",
-            client_id=client_id,
-            object_type=object_type,
-            object_id=lot_id,
-            remote_addr=remote_addr(),
-            now=now,
-        )
-    db.session.commit()
-
-
 @bp.route("/lots/<int:lot_id>/recall")
 @role_required("practitioner")
 def recall(lot_id: int):
     lot = service.get_lot(current_user, lot_id)
     rows = service.recall_trace(current_user, lot_id)
     page = _page_of(rows, int_arg("page", 1))
-    _audit_recall(page.items, "recall_trace", lot.id)
+    service.record_recall_read(current_user, page.items, lot.id, now=utc_now())
+    db.session.commit()
     clients = len({row.client_id for row in rows})
     return render_template(
         "catalogue/recall.html", lot=lot, page=page, clients=clients, placements=len(rows)
@@ -161,7 +145,8 @@ def csv_safe(value: object) -> str:
 def recall_csv(lot_id: int):
     lot = service.get_lot(current_user, lot_id)
     rows = service.recall_trace(current_user, lot_id)
-    _audit_recall(rows, "recall_trace_csv", lot.id)
+    service.record_recall_read(current_user, rows, lot.id, now=utc_now(), as_csv=True)
+    db.session.commit()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(RECALL_COLUMNS)

@@ -22,24 +22,12 @@ from smptrack.exposure.forms import (
 )
 from smptrack.extensions import db
 from smptrack.models import Client
-from smptrack.services import access, audit, materialised
+from smptrack.services import access, materialised
 from smptrack.services import exposure as sun
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import paginate
-from smptrack.web import commit, int_arg, remote_addr, role_required, utc_now
-
-
-def _audit(action: str, client: Client, object_type: str, object_id: int | None, now: datetime):
-    audit.record_event(
-        current_user,
-        action,
-        client_id=client.id,
-        object_type=object_type,
-        object_id=object_id,
-        remote_addr=remote_addr(),
-        now=now,
-    )
+from smptrack.web import commit, int_arg, role_required, utc_now
 
 
 def _load_client(client_id: int) -> Client:
@@ -97,7 +85,7 @@ def profile(client_id: int):
     now = utc_now()
     if request.method == "GET":
         form = ProfileForm(obj=profiles.profile_of(client))
-        _audit("read", client, "client_profile", client.id, now)
+        profiles.record_read(current_user, client, now=now)
         db.session.commit()
         return render_template("profile/edit.html", client=client, form=form)
     form = ProfileForm()
@@ -107,7 +95,6 @@ def profile(client_id: int):
         )
         try:
             profiles.update_profile(current_user, client, data, now=now)
-            _audit("update", client, "client_profile", client.id, now)
         except ServiceError as exc:
             _show_service_error(form, exc)
         else:
@@ -166,7 +153,7 @@ def _render_log(client: Client, quick_form: QuickExposureForm, now: datetime, st
 def index(client_id: int):
     client = _load_client(client_id)
     now = utc_now()
-    _audit("read", client, "sun_log", None, now)
+    sun.record_log_read(current_user, client, now=now)
     db.session.commit()
     return _render_log(client, QuickExposureForm(formdata=None), now)
 
@@ -191,7 +178,6 @@ def quick(client_id: int):
         )
         try:
             entry = sun.log_exposure(current_user, client, data, now=now)
-            _audit("create", client, "sun_exposure", entry.id, now)
         except ServiceError as exc:
             _show_service_error(form, exc)
         else:
@@ -213,7 +199,7 @@ def new(client_id: int):
     form = ExposureForm(exposed_on=profiles.client_today(client, now))
     form.set_usual_hair_length(client.hair_length)
     if request.method == "GET":
-        _audit("read", client, "sun_log", None, now)
+        sun.record_log_read(current_user, client, now=now)
         db.session.commit()
         return render_template("exposure/new.html", client=client, form=form)
     if form.validate_on_submit():
@@ -233,7 +219,6 @@ def new(client_id: int):
         )
         try:
             entry = sun.log_exposure(current_user, client, data, now=now)
-            _audit("create", client, "sun_exposure", entry.id, now)
         except ServiceError as exc:
             _show_service_error(form, exc)
         else:
@@ -254,13 +239,12 @@ def delete(exposure_id: int):
     form = ConfirmDeleteForm()
     if request.method == "POST" and form.validate_on_submit():
         month = f"{entry.exposed_on:%Y-%m}"
-        _audit("delete", client, "sun_exposure", entry.id, now)
         sun.delete_exposure(current_user, exposure_id, now=now)
         commit(now)
         flash("The entry is deleted.", "success")
         return redirect(url_for("exposure.index", client_id=client.id, month=month))
     status = 200 if request.method == "GET" else 422
-    _audit("read", client, "sun_exposure", entry.id, now)
+    sun.record_entry_read(current_user, entry, now=now)
     db.session.commit()
     return (
         render_template(

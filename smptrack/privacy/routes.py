@@ -10,9 +10,9 @@ from flask_login import current_user, logout_user
 from smptrack.extensions import db
 from smptrack.privacy import bp
 from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
-from smptrack.services import access, audit, exports
+from smptrack.services import access, clients, exports
 from smptrack.services.errors import ValidationFailed
-from smptrack.web import commit, remote_addr, role_required, utc_now
+from smptrack.web import commit, folders, remote_addr, role_required, utc_now
 
 
 def _download(document: dict[str, Any], name: str, now: datetime) -> Response:
@@ -24,25 +24,12 @@ def _download(document: dict[str, Any], name: str, now: datetime) -> Response:
     return response
 
 
-def _audit(action: str, client_id: int, now: datetime) -> None:
-    audit.record_event(
-        current_user,
-        action,
-        client_id=client_id,
-        object_type="client",
-        object_id=client_id,
-        remote_addr=remote_addr(),
-        now=now,
-    )
-
-
 @bp.get("/clients/<int:client_id>/export")
 @role_required("practitioner")
 def export_client(client_id: int):
     client = access.get_client(current_user, client_id)
     access.require_practice_of(current_user, client)
     now = utc_now()
-    _audit("export", client.id, now)
     document = exports.export_client(current_user, client, now=now)
     db.session.commit()
     return _download(document, f"smptrack-client-{client_id}", now)
@@ -52,9 +39,6 @@ def export_client(client_id: int):
 @role_required("client")
 def export_own():
     now = utc_now()
-    record = access.own_client_record(current_user)
-    if record is not None:
-        _audit("export", record.id, now)
     document = exports.export_own_data(current_user._get_current_object(), now=now)
     db.session.commit()
     return _download(document, "smptrack-my-data", now)
@@ -70,7 +54,7 @@ def erase_client(client_id: int):
         typed = " ".join(form.confirm_name.data.split()).casefold()
         if typed == " ".join(client.display_name.split()).casefold():
             erasure = exports.erase_client(
-                current_user, client, now=utc_now(), remote_addr=remote_addr()
+                current_user, client, now=utc_now(), folders=folders(), remote_addr=remote_addr()
             )
             commit()
             exports.finish_erasure(erasure)  # files only once the rows are gone for good
@@ -85,7 +69,7 @@ def erase_client(client_id: int):
         return render_template(
             "privacy/erase_client.html", client=client, form=form, summary=summary
         ), 422
-    _audit("read", client.id, utc_now())
+    clients.record_read(current_user, client, now=utc_now())
     summary = exports.erasure_summary(client)
     db.session.commit()
     return render_template("privacy/erase_client.html", client=client, form=form, summary=summary)
@@ -98,7 +82,10 @@ def erase_own():
     if form.validate_on_submit():
         try:
             erasure = exports.erase_own_account(
-                current_user._get_current_object(), form.password.data, now=utc_now()
+                current_user._get_current_object(),
+                form.password.data,
+                now=utc_now(),
+                folders=folders(),
             )
         except ValidationFailed as exc:
             db.session.rollback()
@@ -113,7 +100,7 @@ def erase_own():
     summary = exports.erasure_summary(record) if record is not None else None
     status = 422 if form.errors else 200
     if record is not None and not form.errors:
-        _audit("read", record.id, utc_now())
+        clients.record_read(current_user, record, now=utc_now())
         db.session.commit()
     return render_template(
         "privacy/erase_own.html", form=form, record=record, summary=summary

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from smptrack.domain import protocol
 from smptrack.extensions import csrf, db
-from smptrack.models import Client
 from smptrack.reminders import bp
 from smptrack.reminders.forms import (
     PracticeSettingsForm,
@@ -18,26 +17,14 @@ from smptrack.reminders.forms import (
     TouchUpNowForm,
     parse_day_list,
 )
-from smptrack.services import access, audit, reminder_facts, reminder_preferences
+from smptrack.services import access, reminder_facts, reminder_preferences
 from smptrack.services import heartbeats as heartbeat_service
 from smptrack.services import practice_settings as practice_service
 from smptrack.services import reminders as service
 from smptrack.services import unsubscribe as unsubscribe_service
 from smptrack.services.errors import ServiceError
 from smptrack.templating import local_datetime
-from smptrack.web import int_arg, remote_addr, role_required, secret_key, utc_now
-
-
-def _audit(action: str, client: Client, object_type: str, object_id: int | None) -> None:
-    audit.record_event(
-        current_user if current_user.is_authenticated else None,
-        action,
-        client_id=client.id,
-        object_type=object_type,
-        object_id=object_id,
-        remote_addr=remote_addr(),
-        now=utc_now(),
-    )
+from smptrack.web import int_arg, role_required, secret_key, utc_now
 
 
 def _labels() -> dict:
@@ -82,8 +69,7 @@ def mine():
             unsubscribe_all=form.unsubscribe_all.data,
         )
         try:
-            row = reminder_preferences.update_preferences(current_user, client, data, now=utc_now())
-            _audit("update", client, "reminder_preference", row.id)
+            reminder_preferences.update_preferences(current_user, client, data, now=utc_now())
         except ServiceError as exc:
             db.session.rollback()
             _show_errors(form, exc)
@@ -94,7 +80,7 @@ def mine():
     if request.method == "POST":
         status = 422  # bad input: re-render with the messages, write nothing
     else:
-        _audit("read", client, "reminders", client.id)
+        service.record_read(current_user, client, now=utc_now())
         db.session.commit()
     return render_template(
         "reminders/mine.html",
@@ -116,7 +102,7 @@ def mine():
 def client_index(client_id: int):
     client = access.get_client(current_user, client_id)
     manages = access.may_manage_practice(current_user, client)
-    _audit("read", client, "reminders", client.id)
+    service.record_read(current_user, client, now=utc_now())
     db.session.commit()
     return render_template(
         "reminders/client.html",
@@ -144,7 +130,6 @@ def send_touch_up(client_id: int):
         return redirect(url_for("reminders.client_index", client_id=client.id))
     try:
         reminder = service.send_touch_up_now(current_user, client, now=utc_now())
-        _audit("create", client, "reminder", reminder.id)
     except ServiceError as exc:
         db.session.rollback()
         if exc.status == 403:
@@ -241,15 +226,6 @@ def unsubscribe(token: str):
     scope = reminder_facts.ALL_KINDS if request.form.get("scope") == "all" else kind
     now = utc_now()
     cancelled = unsubscribe_service.unsubscribe(client, scope, now=now)
-    audit.record_event(
-        None,
-        "update",
-        client_id=client.id,
-        object_type="reminder_preference",
-        object_id=None,
-        remote_addr=remote_addr(),
-        now=now,
-    )
     db.session.commit()
     return render_template(
         "reminders/unsubscribed.html", kind=scope, cancelled=cancelled, **_labels()

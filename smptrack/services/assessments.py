@@ -17,6 +17,7 @@ from smptrack.domain.limits import ASSESSMENT_NOTE_MAX, DENSITY_PCT, EARLIEST_DA
 from smptrack.domain.vocabulary import CLIENT_ASSESSOR_KINDS, PRACTITIONER_ASSESSOR_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, FadeAssessment
+from smptrack.services import audit
 from smptrack.services.access import Actor, refused, visible_clients
 from smptrack.services.errors import Forbidden, ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
@@ -24,6 +25,7 @@ from smptrack.services.profile import client_today, require_acts_for
 NOTE_MAX_CHARS = ASSESSMENT_NOTE_MAX
 PRACTITIONER_KINDS = PRACTITIONER_ASSESSOR_KINDS
 CLIENT_KINDS = CLIENT_ASSESSOR_KINDS
+OBJECT = "fade_assessment"  # in the audit trail
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def record_assessment(
     )
     db.session.add(assessment)
     db.session.flush()
+    _audit(actor, "create", assessment, now)
     return assessment
 
 
@@ -162,7 +165,19 @@ def delete_assessment(actor: Actor, assessment_id: int, *, now: datetime) -> Fad
         raise Forbidden("Only your practitioner can remove their own assessment.")
     db.session.delete(assessment)
     db.session.flush()
+    _audit(actor, "delete", assessment, now)
     return assessment
+
+
+def _audit(actor: Actor, action: str, assessment: FadeAssessment, now: datetime) -> None:
+    audit.record_event(
+        actor,
+        action,
+        client_id=assessment.client_id,
+        object_type=OBJECT,
+        object_id=assessment.id,
+        now=now,
+    )
 
 
 def assessments_page(
@@ -185,3 +200,15 @@ def assessments_page(
         .offset((max(1, page) - 1) * per_page)
     )
     return list(items), total
+
+
+def record_read(actor: Actor, assessment: FadeAssessment, *, now: datetime) -> None:
+    """The audit line of reading one assessment."""
+    _audit(actor, "read", assessment, now)
+
+
+def record_list_read(actor: Actor, client: Client, *, now: datetime) -> None:
+    """The audit line of reading ``client``'s assessments."""
+    audit.record_event(
+        actor, "read", client_id=client.id, object_type=OBJECT, object_id=None, now=now
+    )

@@ -23,10 +23,15 @@ def record_event(
     client_id: int | None,
     object_type: str,
     object_id: int | None,
-    remote_addr: str | None,
     now: datetime,
+    remote_addr: str | None = None,
 ) -> AuditEvent | None:
     """Add one audit line (ids only: no names, emails or notes, see ``AuditEvent``).
+
+    The services call this for the action they carry out (the page and the API of one action
+    then record the same line from one place). ``remote_addr`` defaults to the address of the
+    request being served, which the web layer gives ``collect_denials`` once per request; the
+    CLI and the worker have none.
 
     A ``read`` inside a request whose audit context is open is only noted, not flushed: the
     web layer writes the request's read lines once its response has gone out, in a short
@@ -52,7 +57,7 @@ def record_event(
         action=action,
         object_type=object_type,
         object_id=object_id,
-        remote_addr=(remote_addr or "")[:45] or None,
+        remote_addr=(remote_addr or _remote_addr.get() or "")[:45] or None,
     )
     db.session.add(event)
     db.session.flush()
@@ -72,6 +77,7 @@ class Read:
 
 
 _reads: ContextVar[list[Read] | None] = ContextVar("smptrack_reads", default=None)
+_remote_addr: ContextVar[str | None] = ContextVar("smptrack_remote_addr", default=None)
 _token_uses: ContextVar[list[tuple[int, datetime]] | None] = ContextVar(
     "smptrack_token_uses", default=None
 )
@@ -142,9 +148,10 @@ class Denial:
 _denials: ContextVar[list[Denial] | None] = ContextVar("smptrack_denials", default=None)
 
 
-def collect_denials() -> None:
+def collect_denials(remote_addr: str | None = None) -> None:
     """Open this request's audit context: denials, reads and token uses noted from now on are
-    kept for it."""
+    kept for it, and the events recorded meanwhile carry ``remote_addr``."""
+    _remote_addr.set(remote_addr)
     _denials.set([])
     _reads.set([])
     _token_uses.set([])
@@ -154,6 +161,7 @@ def take_denials() -> list[Denial]:
     """Close the audit context; the denials noted since ``collect_denials``."""
     noted = _denials.get() or []
     _denials.set(None)
+    _remote_addr.set(None)
     return noted
 
 

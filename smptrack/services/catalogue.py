@@ -25,6 +25,7 @@ from smptrack.domain.limits import (
 from smptrack.domain.vocabulary import PIGMENT_BASES
 from smptrack.extensions import db
 from smptrack.models import Client, Pigment, PigmentLot, Placement, TreatmentSession
+from smptrack.services import audit
 from smptrack.services.access import Actor, refused, require_practitioner
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
@@ -277,3 +278,15 @@ def recall_trace(actor: Actor, lot_id: int) -> list[RecallRow]:
         )
     )
     return [RecallRow(*row) for row in rows]
+
+
+def record_recall_read(
+    actor: Actor, rows: list[RecallRow], lot_id: int, *, now: datetime, as_csv: bool = False
+) -> None:
+    """One audit line per client among ``rows``: a recall trace reads their records. The page
+    and the API record ``recall_trace``; the CSV download ``recall_trace_csv``."""
+    object_type = "recall_trace_csv" if as_csv else "recall_trace"
+    for client_id in dict.fromkeys(row.client_id for row in rows):
+        audit.record_event(
+            actor, "read", client_id=client_id, object_type=object_type, object_id=lot_id, now=now
+        )

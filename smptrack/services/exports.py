@@ -30,7 +30,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 from werkzeug.security import check_password_hash
 
 from smptrack.extensions import db
@@ -49,7 +48,7 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import account_mail
+from smptrack.services import account_mail, audit
 from smptrack.services import exposure as exposure_service
 from smptrack.services.access import Actor, may_manage_practice
 from smptrack.services.errors import Forbidden, ValidationFailed
@@ -105,11 +104,15 @@ def export_client(actor: Actor, client: Client, *, now: datetime) -> dict[str, A
     """Everything about ``client`` as one JSON-able document.
 
     ``actor`` is the client's practitioner or the client (else ``Forbidden``); the caller loaded
-    ``client`` through the access policy and records the "export" audit line. The login's
+    ``client`` through the access policy. The "export" audit line is recorded first, so the
+    document lists it among the record's audit events. The login's
     details and API tokens (never hashes) are listed only when the client exports their own
     data; the practitioner's copy names the login's email and name.
     """
     _require_rights(actor, client)
+    audit.record_event(
+        actor, "export", client_id=client.id, object_type="client", object_id=client.id, now=now
+    )
     sessions = list(
         db.session.scalars(
             sa.select(TreatmentSession)
@@ -291,10 +294,13 @@ def erasure_summary(client: Client) -> dict[str, int]:
     return dict(row._mapping)
 
 
-def upload_folder() -> Path:
-    """Where uploaded files (assessment photos) live: ``UPLOAD_FOLDER``, else instance/uploads."""
-    configured = current_app.config.get("UPLOAD_FOLDER")
-    return Path(configured) if configured else Path(current_app.instance_path) / "uploads"
+@dataclass(frozen=True)
+class Folders:
+    """Where an erasure finds files: the uploads (assessment photos) and the local mail folder.
+    The caller reads them from its configuration (``smptrack.web.folders`` in a request)."""
+
+    uploads: Path
+    mail: Path
 
 
 @dataclass
@@ -368,15 +374,14 @@ def erase_client(
     client: Client,
     *,
     now: datetime,
+    folders: Folders,
     remote_addr: str | None = None,
-    uploads: Path | None = None,
-    mail_folder: Path | None = None,
 ) -> Erasure:
     """Remove ``client``'s record, history and uploaded files; keep anonymous audit lines.
 
     ``actor`` is the client's practitioner or the client (else ``Forbidden``). Deletes the
-    sessions and placements, sun log, assessments (and their photo files under ``uploads``,
-    default ``upload_folder()``), reminders, reminder preferences, invitations and the Client row;
+    sessions and placements, sun log, assessments (and their photo files under
+    ``folders.uploads``), reminders, reminder preferences, invitations and the Client row;
     sets ``client_id`` to NULL on the audit lines about the client, and clears actor and address
     on those the client's own login wrote; then adds one "erase" line naming no one. The client's
     login, if any, stays (``erase_own_account`` removes it). Pigment lots stay in the
@@ -450,8 +455,8 @@ def erase_client(
         if isinstance(obj, AuditEvent):
             db.session.expire(obj)
     return Erasure(
-        uploads=uploads or upload_folder(),
-        mail_folder=mail_folder or Path(current_app.config["MAIL_FOLDER"]),
+        uploads=folders.uploads,
+        mail_folder=folders.mail,
         photos=photos,
         addresses=addresses,
         message_ids=message_ids,
@@ -516,8 +521,7 @@ def erase_own_account(
     password: str,
     *,
     now: datetime,
-    uploads: Path | None = None,
-    mail_folder: Path | None = None,
+    folders: Folders,
 ) -> Erasure:
     """A client erases their own record (as ``erase_client``), login and API tokens.
 
@@ -533,13 +537,12 @@ def erase_own_account(
         message = "That is not your password. Nothing was erased."
         raise ValidationFailed(message, {"password": message})
     emails = {user.email.lower()}
-    folder = mail_folder or Path(current_app.config["MAIL_FOLDER"])
-    erasure = Erasure(uploads=uploads or upload_folder(), mail_folder=folder)
+    erasure = Erasure(uploads=folders.uploads, mail_folder=folders.mail)
     record = db.session.scalar(sa.select(Client).where(Client.user_id == user.id))
     if record is not None:
         if record.email:
             emails.add(record.email.lower())
-        erasure.merge(erase_client(user, record, now=now, uploads=uploads, mail_folder=folder))
+        erasure.merge(erase_client(user, record, now=now, folders=folders))
     db.session.execute(
         sa.update(AuditEvent)
         .where(AuditEvent.actor_id == user.id)

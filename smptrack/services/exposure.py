@@ -19,6 +19,7 @@ from smptrack.domain.limits import DURATION_MINUTES, EARLIEST_DATE, SPF, UV_INDE
 from smptrack.domain.vocabulary import HAIR_LENGTHS, HATS, UV_INDEX_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, Placement, SunExposure, TreatmentSession
+from smptrack.services import audit
 from smptrack.services.access import Actor, refused, visible_clients
 from smptrack.services.errors import ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
@@ -26,6 +27,9 @@ from smptrack.services.profile import client_today, require_acts_for
 # A daily maximum with no start time is read as a window overlapping midday (0.7 x max rather
 # than 0.4 x max): the conservative reading, which errs towards an early check, never a late one.
 ASSUMED_START = time(12, 0)
+# The audit trail's name for an entry of the sun log, and for the log as a whole.
+OBJECT = "sun_exposure"
+LOG_OBJECT = "sun_log"
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,9 @@ def log_exposure(
     _domain_exposure(entry)
     db.session.add(entry)
     db.session.flush()
+    audit.record_event(
+        actor, "create", client_id=client.id, object_type=OBJECT, object_id=entry.id, now=now
+    )
     return entry
 
 
@@ -216,6 +223,9 @@ def delete_exposure(actor: Actor, exposure_id: int, *, now: datetime) -> SunExpo
     entry = get_exposure(actor, exposure_id)
     db.session.delete(entry)
     db.session.flush()
+    audit.record_event(
+        actor, "delete", client_id=entry.client_id, object_type=OBJECT, object_id=entry.id, now=now
+    )
     return entry
 
 
@@ -342,3 +352,17 @@ def _is_int(value: object) -> bool:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def record_log_read(actor: Actor, client: Client, *, now: datetime) -> None:
+    """The audit line of reading ``client``'s sun log (a month of it, or all)."""
+    audit.record_event(
+        actor, "read", client_id=client.id, object_type=LOG_OBJECT, object_id=None, now=now
+    )
+
+
+def record_entry_read(actor: Actor, entry: SunExposure, *, now: datetime) -> None:
+    """The audit line of reading one entry of a sun log."""
+    audit.record_event(
+        actor, "read", client_id=entry.client_id, object_type=OBJECT, object_id=entry.id, now=now
+    )

@@ -24,6 +24,7 @@ from smptrack.domain.vocabulary import (
 )
 from smptrack.extensions import db
 from smptrack.models import Client
+from smptrack.services import audit
 from smptrack.services.access import Actor, may_manage_practice, refused
 from smptrack.services.accounts import check_time_zone
 from smptrack.services.errors import ValidationFailed
@@ -169,8 +170,28 @@ def update_profile(actor: Actor, client: Client, data: ProfileInput, *, now: dat
         setattr(client, name, getattr(data, name))
     client.updated_at = now
     db.session.flush()
+    audit.record_event(
+        actor,
+        "update",
+        client_id=client.id,
+        object_type="client_profile",
+        object_id=client.id,
+        now=now,
+    )
     return client
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def record_read(actor: Actor, client: Client, *, now: datetime) -> None:
+    """The audit line of reading ``client``'s profile facts."""
+    audit.record_event(
+        actor,
+        "read",
+        client_id=client.id,
+        object_type="client_profile",
+        object_id=client.id,
+        now=now,
+    )

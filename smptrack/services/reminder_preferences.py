@@ -9,6 +9,7 @@ from smptrack.domain import protocol
 from smptrack.domain.vocabulary import REMINDER_KINDS
 from smptrack.extensions import db
 from smptrack.models import Client, ReminderPreference
+from smptrack.services import audit
 from smptrack.services.access import Actor
 from smptrack.services.errors import Forbidden, ValidationFailed
 from smptrack.services.reminder_facts import preference_row
@@ -51,6 +52,14 @@ def update_preferences(
         row.unsubscribed_all_at = None
     db.session.flush()
     plan_reminders(client, now)
+    audit.record_event(
+        actor,
+        "update",
+        client_id=client.id,
+        object_type="reminder_preference",
+        object_id=row.id,
+        now=now,
+    )
     return row
 
 

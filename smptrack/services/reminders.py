@@ -28,6 +28,7 @@ from smptrack.domain import protocol
 from smptrack.domain.vocabulary import REMINDER_STATUSES
 from smptrack.extensions import db
 from smptrack.models import Client, Reminder
+from smptrack.services import audit
 from smptrack.services.access import Actor, require_practice_of
 from smptrack.services.errors import Conflict, ValidationFailed
 from smptrack.services.pagination import Page
@@ -296,6 +297,9 @@ def send_touch_up_now(actor: Actor, client: Client, *, now: datetime) -> Reminde
     reminder = db.session.scalar(sa.select(Reminder).where(Reminder.dedupe_key == key))
     if reminder is None:  # pragma: no cover - the insert above cannot be skipped but by a race
         raise Conflict("A touch-up reminder for this client is already waiting to be sent.")
+    audit.record_event(
+        actor, "create", client_id=client.id, object_type="reminder", object_id=reminder.id, now=now
+    )
     return reminder
 
 
@@ -367,3 +371,10 @@ def series_warnings(client: Client) -> list[str]:
             session_facts(client.id), practice.offsets
         )
     ]
+
+
+def record_read(actor: Actor | None, client: Client, *, now: datetime) -> None:
+    """The audit line of reading ``client``'s reminders (upcoming and past)."""
+    audit.record_event(
+        actor, "read", client_id=client.id, object_type="reminders", object_id=client.id, now=now
+    )

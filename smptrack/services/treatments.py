@@ -31,7 +31,7 @@ from smptrack.domain.limits import (
 from smptrack.domain.vocabulary import DEPTHS, DILUTIONS, SESSION_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, PigmentLot, Placement, TreatmentSession, User
-from smptrack.services import access
+from smptrack.services import access, audit
 from smptrack.services.access import Actor
 from smptrack.services.catalogue import check_text, is_row_id, own_lots
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
@@ -340,6 +340,7 @@ def record_session(
     )
     db.session.add(treatment_session)
     db.session.flush()
+    _audit(actor, "create", treatment_session, now)
     return treatment_session
 
 
@@ -374,6 +375,7 @@ def update_session(
     for surplus in existing[len(checked.placements) :]:
         treatment_session.placements.remove(surplus)
     db.session.flush()
+    _audit(actor, "update", treatment_session, now)
     return treatment_session
 
 
@@ -381,8 +383,20 @@ def delete_session(actor: Actor, treatment_session: TreatmentSession, *, now: da
     """Delete the session and its placements. Raises ``Forbidden`` as ``update_session``."""
     if not may_change_session(actor, treatment_session):
         raise Forbidden("Only the person who logged this session's side can delete it.")
+    _audit(actor, "delete", treatment_session, now)
     db.session.delete(treatment_session)
     db.session.flush()
+
+
+def _audit(actor: Actor, action: str, treatment_session: TreatmentSession, now: datetime) -> None:
+    audit.record_event(
+        actor,
+        action,
+        client_id=treatment_session.client_id,
+        object_type="treatment_session",
+        object_id=treatment_session.id,
+        now=now,
+    )
 
 
 def get_session(actor: Actor, session_id: int) -> TreatmentSession:
@@ -459,4 +473,16 @@ def session_input_from(treatment_session: TreatmentSession) -> SessionInput:
         duration_minutes=treatment_session.duration_minutes,
         notes=treatment_session.notes,
         confirm_expired_lot=treatment_session.expired_lot_confirmed,
+    )
+
+
+def record_read(actor: Actor, treatment_session: TreatmentSession, *, now: datetime) -> None:
+    """The audit line of reading one session of a client's record."""
+    _audit(actor, "read", treatment_session, now)
+
+
+def record_list_read(actor: Actor, client: Client, *, now: datetime) -> None:
+    """The audit line of reading the list of ``client``'s sessions."""
+    audit.record_event(
+        actor, "read", client_id=client.id, object_type="treatment_session", object_id=None, now=now
     )

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from smptrack.domain.vocabulary import REMINDER_KINDS
 from smptrack.extensions import db
 from smptrack.models import Client
+from smptrack.services import audit
 from smptrack.services.errors import NotFound
 from smptrack.services.reminder_facts import ALL_KINDS
 from smptrack.services.reminder_preferences import preference_row_for_update
@@ -51,5 +52,14 @@ def unsubscribe(client: Client, kind: str, *, now: datetime) -> int:
     else:
         setattr(row, kind, False)
     db.session.flush()
+    # Nobody is signed in: the signed link speaks for the client.
+    audit.record_event(
+        None,
+        "update",
+        client_id=client.id,
+        object_type="reminder_preference",
+        object_id=None,
+        now=now,
+    )
     reason = "Cancelled: the client unsubscribed."
     return cancel_pending_of(client, None if kind == ALL_KINDS else kind, reason)

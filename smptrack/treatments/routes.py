@@ -13,7 +13,7 @@ from smptrack.extensions import db
 from smptrack.formdata import refuse_unexpected
 from smptrack.forms import choice_list
 from smptrack.models import Client, TreatmentSession
-from smptrack.services import access, audit, catalogue
+from smptrack.services import access, catalogue, clients
 from smptrack.services import treatments as service
 from smptrack.services.errors import ServiceError
 from smptrack.treatments import bp
@@ -24,21 +24,9 @@ from smptrack.treatments.forms import (
     DeleteSessionForm,
     PractitionerSessionForm,
 )
-from smptrack.web import commit, remote_addr, role_required, utc_now
+from smptrack.web import commit, role_required, utc_now
 
 SessionForm = PractitionerSessionForm | ClientSessionForm
-
-
-def _audit(action: str, client_id: int, object_type: str, object_id: int, now: datetime) -> None:
-    audit.record_event(
-        current_user,
-        action,
-        client_id=client_id,
-        object_type=object_type,
-        object_id=object_id,
-        remote_addr=remote_addr(),
-        now=now,
-    )
 
 
 def _session_form(**kwargs) -> SessionForm:
@@ -209,15 +197,13 @@ def new(client_id: int):
     if request.method == "GET":
         form = _session_form()
         form.performed_on.data = service.client_today(client, now)
-        _audit("read", client.id, "client", client.id, now)
+        clients.record_read(current_user, client, now=now)
         db.session.commit()
         return _render_form(form, client, editing=None, status=200)
     form = _session_form()
 
     def save(data: service.SessionInput, when: datetime) -> TreatmentSession:
-        recorded = service.record_session(current_user, client, data, now=when)
-        _audit("create", client.id, "treatment_session", recorded.id, when)
-        return recorded
+        return service.record_session(current_user, client, data, now=when)
 
     recorded = _submit(form, save)
     if recorded is None:
@@ -232,7 +218,7 @@ def new(client_id: int):
 def show(session_id: int):
     treatment_session = service.get_session(current_user, session_id)
     client = service.client_of(treatment_session)
-    _audit("read", client.id, "treatment_session", treatment_session.id, utc_now())
+    service.record_read(current_user, treatment_session, now=utc_now())
     db.session.commit()
     people = service.people_by_id(
         {treatment_session.performed_by_id, treatment_session.logged_by_id}
@@ -274,15 +260,13 @@ def edit(session_id: int):
     treatment_session, client = _changeable(session_id)
     if request.method == "GET":
         form = _session_form(data=_form_data(treatment_session))
-        _audit("read", client.id, "treatment_session", treatment_session.id, utc_now())
+        service.record_read(current_user, treatment_session, now=utc_now())
         db.session.commit()
         return _render_form(form, client, editing=treatment_session, status=200)
     form = _session_form()
 
     def save(data: service.SessionInput, when: datetime) -> TreatmentSession:
-        changed = service.update_session(current_user, treatment_session, data, now=when)
-        _audit("update", client.id, "treatment_session", changed.id, when)
-        return changed
+        return service.update_session(current_user, treatment_session, data, now=when)
 
     changed = _submit(form, save)
     if changed is None:
@@ -301,11 +285,10 @@ def delete(session_id: int):
     if request.method == "POST" and form.validate_on_submit():
         performed_on = treatment_session.performed_on
         service.delete_session(current_user, treatment_session, now=now)
-        _audit("delete", client.id, "treatment_session", session_id, now)
         commit(now)
         flash(f"The session of {performed_on.isoformat()} is deleted.", "success")
         return redirect(_after_change(client))
-    _audit("read", client.id, "treatment_session", treatment_session.id, now)
+    service.record_read(current_user, treatment_session, now=now)
     db.session.commit()
     return render_template(
         "treatments/delete.html", form=form, treatment_session=treatment_session, client=client
