@@ -43,7 +43,7 @@ PALETTE = (
 SHAPES = ("circle", "square", "triangle", "diamond", "triangle-down", "plus")
 # How far past the latest window date a panel reaches, so the crossing is never at the edge.
 _TAIL = timedelta(days=183)
-_MAX_POINTS = 40
+_MAX_POINTS = 30
 # How far before the first session a panel starts, so its marker clears the density labels.
 _LEAD = timedelta(days=45)
 
