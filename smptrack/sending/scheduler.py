@@ -92,44 +92,38 @@ def add_sweeps(scheduler: Any, app: Flask, stop: threading.Event) -> Sender:
         if result.outcomes:
             log.info("send sweep: %s", result.summary())
 
-    common = {
-        "coalesce": True,
-        "max_instances": 1,
-        "misfire_grace_time": grace,
-        "replace_existing": True,
-    }
-    scheduler.add_job(
-        _job(app, "send_due", send),
-        IntervalTrigger(seconds=float(setting(config, "REMINDER_SWEEP_SECONDS"))),
-        id="send_due",
-        name="Send due reminders",
-        next_run_time=now,
-        **common,
+    # id, what it does, the setting of its interval, its first run (the replan waits for the
+    # first send sweep), what to call.
+    sweeps = (
+        ("send_due", "Send due reminders", "REMINDER_SWEEP_SECONDS", 0, send),
+        (
+            "send_account_mail",
+            "Send invitations and password resets",
+            "ACCOUNT_MAIL_SWEEP_SECONDS",
+            0,
+            send_account_mail,
+        ),
+        ("reap_leases", "Return expired leases", "REMINDER_REAP_SECONDS", 0, reap),
+        (
+            "daily_replan",
+            "Replan every client once a day",
+            "REMINDER_REPLAN_CHECK_SECONDS",
+            5,
+            replan,
+        ),
     )
-    scheduler.add_job(
-        _job(app, "send_account_mail", send_account_mail),
-        IntervalTrigger(seconds=float(setting(config, "ACCOUNT_MAIL_SWEEP_SECONDS"))),
-        id="send_account_mail",
-        name="Send invitations and password resets",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        _job(app, "reap_leases", reap),
-        IntervalTrigger(seconds=float(setting(config, "REMINDER_REAP_SECONDS"))),
-        id="reap_leases",
-        name="Return expired leases",
-        next_run_time=now,
-        **common,
-    )
-    scheduler.add_job(
-        _job(app, "daily_replan", replan),
-        IntervalTrigger(seconds=float(setting(config, "REMINDER_REPLAN_CHECK_SECONDS"))),
-        id="daily_replan",
-        name="Replan every client once a day",
-        next_run_time=now + timedelta(seconds=5),
-        **common,
-    )
+    for job_id, title, interval, delay, work in sweeps:
+        scheduler.add_job(
+            _job(app, job_id, work),
+            IntervalTrigger(seconds=float(setting(config, interval))),
+            id=job_id,
+            name=title,
+            next_run_time=now + timedelta(seconds=delay),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=grace,
+            replace_existing=True,
+        )
     return sender
 
 
