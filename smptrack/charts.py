@@ -24,7 +24,7 @@ from smptrack.domain import fade
 from smptrack.domain.vocabulary import ZONE_LABELS
 
 WIDTH, HEIGHT = 400, 250
-LEFT, RIGHT, TOP, BOTTOM = 50, 12, 14, 30
+LEFT, RIGHT, TOP, BOTTOM = 60, 12, 14, 30
 # Colour-blind-safe palette (Okabe-Ito, without yellow and black, which read poorly as thin
 # lines on white), one per zone in drawing order; every zone also gets its own marker shape.
 PALETTE = (

@@ -4,7 +4,7 @@ items 5, 6): a five-zone client with ratings by their practitioner and by themse
 Screenshots are kept whether the test passes or fails, in
 ``test-artifacts/test_fade_chart_browser/`` (ignored by git): the practitioner's client page and
 the client's own page at each width, the chart and its words alone at each width, and the crown's
-panel picked at 390 px.
+and the all-zones panels picked at 390 px.
 """
 
 from __future__ import annotations
@@ -155,6 +155,8 @@ def test_the_chart_and_the_observed_text_read_at_390_and_1280_px(
         sizes = page.evaluate(TEXT_SIZES)
         assert all(s["px"] >= 11 for s in sizes), (zone, sizes)
         assert page.evaluate(NO_SIDEWAYS_SCROLL), zone
+        if zone == "all":
+            visible.screenshot(path=str(artifacts / "all-zones-panel-390.png"))
     page.locator('label[for="fade-zone-crown"]').click()
     crown_panel = page.locator('.zone-panel[data-zone="crown"]')
     assert crown_panel.locator(".rating-marker").count() == 2
