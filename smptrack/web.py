@@ -37,7 +37,10 @@ def retry_form_posts(app: Flask) -> None:
 
     The view is the unit: it writes, calls ``commit`` and returns its redirect or page, so a
     lock met anywhere in it (an autoflush, the commit) reruns all of it. Messages it flashed
-    before the lock are taken back first, so the page shows them once.
+    before the lock are taken back first, so the page shows them once. The few views that
+    commit a bookkeeping step before their work (the throttle's count of a login, sign-up or
+    reset attempt, so that a failure stays counted) count that attempt again when the lock
+    comes after it: a retry errs towards counting, never towards a second record.
     """
     for endpoint, view in list(app.view_functions.items()):
         if endpoint == "static" or endpoint.startswith("api."):
