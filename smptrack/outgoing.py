@@ -2,7 +2,7 @@
 
 The mail itself is never sent from a request: the view queues it with
 ``services.account_mail.enqueue`` and the worker's sweep delivers it
-(``smptrack.account_mail_sender``), so a slow mail server cannot slow or reveal anything."""
+(``smptrack.sending.account_mail``), so a slow mail server cannot slow or reveal anything."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The account-mail outbox: invitations, password resets and other mail about a login.
 
 A request that must send such a mail inserts one row and commits; the worker's sweep renders
-and delivers it later (``smptrack.account_mail_sender``). So a slow or absent SMTP server
+and delivers it later (``smptrack.sending.account_mail``). So a slow or absent SMTP server
 neither slows the request (which would tell a visitor whether an address is registered) nor
 loses the mail (it is retried from the backoff table).
 """
