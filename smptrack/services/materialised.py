@@ -150,6 +150,18 @@ def store_projections(
         db.session.execute(sa.insert(ClientProjection), rows)
 
 
+try:  # the optional fast serialiser (the "postgres" extra): 10x json.dumps on curves
+    import orjson
+
+    def _dumps(document: dict) -> str:
+        return orjson.dumps(document).decode()
+
+except ImportError:  # pragma: no cover - the standard library's, same values
+
+    def _dumps(document: dict) -> str:
+        return json.dumps(document, separators=(",", ":"))
+
+
 def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now: datetime) -> None:
     """``store_projections`` by client id, with each document serialised once here and passed
     to the database as JSON text (one DELETE, one executemany INSERT per batch)."""
@@ -167,7 +179,7 @@ def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now
             "as_of": projection.as_of,
             "model_version": projection.model_version,
             "computed_at": now,
-            "document": json.dumps(encode_projection(projection), separators=(",", ":")),
+            "document": _dumps(encode_projection(projection)),
         }
         for cid, projection in projected
         if projection is not None
