@@ -181,7 +181,10 @@ def rebuild_projections(batch_size: int) -> None:
             done[0] = finished
 
         count = projections.rebuild_all(datetime.now(UTC), batch_size=batch_size, progress=advance)
-    click.echo(f"Projected {count} clients with model {MODEL_VERSION}.")
+    click.echo(
+        f"Projected {count} clients with model {MODEL_VERSION} "
+        "(or their practice's adopted version: smptrack model show)."
+    )
 
 
 # --- The model's constants per practice (FADE-MODEL §10) ---------------------------------

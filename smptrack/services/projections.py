@@ -394,23 +394,18 @@ def row_values(projection: fade.Projection | None) -> dict[str, object]:
 def rebuild_all(
     now: datetime, *, batch_size: int = 200, progress: Callable[[int, int], None] | None = None
 ) -> int:
-    """Recompute every client (after a model upgrade), committing per batch. Returns the count."""
-    from smptrack.services.materialised import store_projections, store_sun_doses
+    """Recompute every client (after a model upgrade), committing per batch: the projection
+    by the bulk path (``recompute_clients``) and, since an upgrade may price the sun log
+    differently, the monthly doses. Returns the count."""
+    from smptrack.services.materialised import store_sun_doses
 
     ids = db.session.scalars(sa.select(Client.id).order_by(Client.id)).all()
     total = len(ids)
     for start in range(0, total, batch_size):
-        batch = db.session.scalars(
-            sa.select(Client).where(Client.id.in_(ids[start : start + batch_size]))
-        ).all()
-        loaded = load_inputs_many(batch)
-        with db.session.no_autoflush:
-            done = [
-                (client, refresh_client(client, now, loaded[client.id], store_document=False))
-                for client in batch
-            ]
-            store_projections(done, now)
-            store_sun_doses(batch)
+        batch_ids = ids[start : start + batch_size]
+        recompute_clients(batch_ids, now)
+        batch = db.session.scalars(sa.select(Client).where(Client.id.in_(batch_ids))).all()
+        store_sun_doses(batch)
         db.session.commit()
         if progress is not None:
             progress(min(start + batch_size, total), total)
