@@ -1000,31 +1000,34 @@ def _curve(fading: _Fading, months: int, thetas: Sequence[float]) -> tuple[Curve
     k_bio_f, k_uv = fading.k_bio * fading.f_bio, fading.k_uv
     lambda_now, rate, years_now = fading.lambda_now, fading.rate_per_year, fading.years_now
     exp = math.exp
-    days = _month_days(baseline, months)
+    days, years_of = _month_days(baseline, months)
     past = bisect_right(days, as_of)
     doses = ledger.sed_from(zone, baseline, days[:past])
-    points = []
-    for index, day in enumerate(days):
-        years = (day - baseline).days / _DAYS_PER_YEAR
-        if index < past:
-            lambda_value = k_bio_f * years + k_uv * doses[index]
-        else:
-            lambda_value = lambda_now + rate * (years - years_now)
-        points.append(
-            CurvePoint(
-                day=day,
-                years=years,
-                density=exp(-m_mid * lambda_value),
-                density_p10=exp(-m_high * lambda_value),
-                density_p90=exp(-m_low * lambda_value),
-            )
+    # Positional construction: the fields in order (day, years, density, p10, p90).
+    points = [
+        CurvePoint(
+            day,
+            years,
+            exp(-m_mid * lambda_value),
+            exp(-m_high * lambda_value),
+            exp(-m_low * lambda_value),
         )
+        for day, years, lambda_value in zip(
+            days,
+            years_of,
+            [k_bio_f * years + k_uv * dose for years, dose in zip(years_of, doses, strict=False)]
+            + [lambda_now + rate * (years - years_now) for years in years_of[past:]],
+            strict=True,
+        )
+    ]
     return tuple(points)
 
 
 @lru_cache(maxsize=4096)
-def _month_days(baseline: date, months: int) -> tuple[date, ...]:
-    return tuple(_add_months(baseline, month) for month in range(months + 1))
+def _month_days(baseline: date, months: int) -> tuple[tuple[date, ...], tuple[float, ...]]:
+    """The curve's dates, and each one's years since ``baseline`` (as ``lambda_on`` has them)."""
+    days = tuple(_add_months(baseline, month) for month in range(months + 1))
+    return days, tuple((day - baseline).days / _DAYS_PER_YEAR for day in days)
 
 
 # --- Plain-language assumptions -----------------------------------------------------------------
