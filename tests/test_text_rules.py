@@ -694,6 +694,7 @@ VOCABULARY_OF = {
     ("reminders", "status"): vocabulary.REMINDER_STATUSES,
     ("audit_events", "action"): vocabulary.AUDIT_ACTIONS,
     ("account_mail", "status"): vocabulary.ACCOUNT_MAIL_STATUSES,
+    ("practice_model_versions", "source"): vocabulary.MODEL_VERSION_SOURCES,
 }
 RANGE_OF = {
     ("clients", "fitzpatrick"): limits.FITZPATRICK,

@@ -49,6 +49,8 @@ ReminderStatus = Literal["pending", "sending", "sent", "failed", "cancelled", "s
 AuditAction = Literal["read", "create", "update", "delete", "export", "erase", "invite", "denied"]
 # The account-mail outbox (invitations, password resets): no "cancelled", nothing cancels one.
 AccountMailStatus = Literal["pending", "sending", "sent", "failed"]
+# Where a practice's model constants came from: the documented defaults, or its own refit.
+ModelVersionSource = Literal["default", "refit"]
 
 ROLES: tuple[str, ...] = get_args(Role)
 ZONES: tuple[str, ...] = get_args(Zone)
@@ -75,6 +77,7 @@ REMINDER_KINDS: tuple[str, ...] = get_args(ReminderKind)
 REMINDER_STATUSES: tuple[str, ...] = get_args(ReminderStatus)
 AUDIT_ACTIONS: tuple[str, ...] = get_args(AuditAction)
 ACCOUNT_MAIL_STATUSES: tuple[str, ...] = get_args(AccountMailStatus)
+MODEL_VERSION_SOURCES: tuple[str, ...] = get_args(ModelVersionSource)
 
 # Words for people, keyed by the stored value (a missing key fails at import where it is used).
 ZONE_LABELS = {

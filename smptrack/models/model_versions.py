@@ -7,10 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from smptrack.domain.vocabulary import MODEL_VERSION_SOURCES
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow
-
-MODEL_VERSION_SOURCES = ("default", "refit")
 
 
 class PracticeModelVersion(db.Model):
