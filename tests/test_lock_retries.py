@@ -233,6 +233,8 @@ def test_a_form_post_that_meets_a_lock_is_run_again_and_writes_once_not_500(
     assert creates == ["sun_exposure"]
     # The page after the redirect shows the success message once.
     page = browser.get(answer.headers["Location"]).get_data(as_text=True)
-    assert page.count("Today&#39;s time outdoors is logged.") + page.count(
-        "Today's time outdoors is logged."
-    ) == 1
+    assert (
+        page.count("Today&#39;s time outdoors is logged.")
+        + page.count("Today's time outdoors is logged.")
+        == 1
+    )
