@@ -132,7 +132,7 @@ def adopt(version_id: int):
             except ServiceError as exc:
                 db.session.rollback()
                 form.form_errors.append(exc.message)
-                return _confirm_page(found, form, clients, 422)
+                return _confirm_page("adopt", found, form, clients, 422)
             commit(now)
             flash(f"Adopted {model_versions.label(found)}; {count} clients' projections rebuilt.")
             return redirect(url_for("practice_model.index"))
@@ -140,19 +140,25 @@ def adopt(version_id: int):
         status = 422
     elif form.is_submitted():
         status = 422
-    return _confirm_page(found, form, clients, status)
+    return _confirm_page("adopt", found, form, clients, status)
 
 
-def _confirm_page(found, form: ConfirmForm, clients: int, status: int):
+def _confirm_page(action: str, version, form: ConfirmForm, clients: int, status: int):
+    """The confirmation step of adopting or reverting: what changes, and a box to tick."""
+    target = (
+        url_for("practice_model.adopt", version_id=version.id)
+        if action == "adopt"
+        else url_for("practice_model.revert")
+    )
     return render_template(
         "practice_model/confirm.html",
-        action="adopt",
-        version=found,
-        summary=found.fit_summary or {},
+        action=action,
+        version=version,
+        summary=version.fit_summary or {},
         form=form,
         clients=clients,
         label=model_versions.label,
-        target=url_for("practice_model.adopt", version_id=found.id),
+        target=target,
     ), status
 
 
@@ -180,13 +186,4 @@ def revert():
         status = 422
     elif form.is_submitted():
         status = 422
-    return render_template(
-        "practice_model/confirm.html",
-        action="revert",
-        version=current,
-        summary=current.fit_summary or {},
-        form=form,
-        clients=clients,
-        label=model_versions.label,
-        target=url_for("practice_model.revert"),
-    ), status
+    return _confirm_page("revert", current, form, clients, status)
