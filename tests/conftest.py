@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         upgrade()
         db.engine.dispose()
     return url
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[str]]:
+    """``with statements_sent() as statements:`` collects every SQL statement sent meanwhile on
+    the app's engine (the query-count tests: a page's count must not grow with the history)."""
+    statements: list[str] = []
+
+    def collect(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", collect)
 
 
 def _empty_all_tables() -> None:

@@ -4,8 +4,6 @@ practitioner, through the one access policy, and a read that writes nothing of i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +12,7 @@ from flask import Flask
 
 from smptrack.extensions import db
 from smptrack.models import AuditEvent, Client, Reminder
-from tests.conftest import Personas
+from tests.conftest import Personas, statements_sent
 from tests.test_api_resources import Api
 from tests.test_api_tokens import OwnContextClient, assert_json_error
 
@@ -199,20 +197,6 @@ def test_it_refuses_page_arguments_out_of_range_or_unknown_with_422(
     response = Api(app, personas.practitioner_p).get(reminders_path(personas.record_a, query))
 
     assert assert_json_error(response, 422)["fields"]
-
-
-@contextmanager
-def statements_sent() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def collect(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", collect)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", collect)
 
 
 def test_reading_the_reminders_writes_nothing_of_its_own(

@@ -4,7 +4,7 @@ list, the access log, and the bounded number of queries behind them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -25,7 +25,7 @@ from smptrack.models import (
     User,
 )
 from smptrack.services import audit, projections
-from tests.conftest import Personas, log_in, make_client, make_user
+from tests.conftest import Personas, log_in, make_client, make_user, statements_sent
 
 ZONES3 = ("frontal_hairline", "crown", "mid_scalp")
 
@@ -152,21 +152,7 @@ def page_text(response) -> str:
 @pytest.fixture
 def count_queries(app: Flask) -> Callable[[], contextmanager]:
     """``with count_queries() as statements:`` collects every SQL statement sent meanwhile."""
-
-    @contextmanager
-    def counting() -> Iterator[list[str]]:
-        statements: list[str] = []
-
-        def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
-
-    return counting
+    return statements_sent
 
 
 # --- the timeline ---------------------------------------------------------------------------

@@ -13,37 +13,20 @@ counted here without a new row. Each is asked by every persona the matrix expect
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from smptrack.extensions import db
 from smptrack.models import Client, Reminder, User
 from smptrack.services import accounts, projections
-from tests.conftest import PERSONA_NAMES, Personas, log_in
+from tests.conftest import PERSONA_NAMES, Personas, log_in, statements_sent
 from tests.test_access_matrix import CASES, _placeholders
 from tests.test_history import ZONES3, add_assessment, add_exposure, add_session, make_lot
 
 READS = [case for case in CASES if case.method == "GET"]
 HISTORY_START = date(2023, 1, 2)
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
 def grow_history(
@@ -108,7 +91,7 @@ def count_every_read(
             browser = browsers["anonymous" if case.json else persona]
             for _attempt in ("warm", "count"):
                 # Its own app context per request, as in production (a fresh session and g).
-                with app.app_context(), counted() as statements:
+                with app.app_context(), statements_sent() as statements:
                     response = browser.get(path, headers=headers)
                 assert response.status_code == 200, (path, persona, response.status_code)
             counts[(f"GET {case.rule}", persona)] = len(statements)
