@@ -1,4 +1,6 @@
-"""what the hot-path pages read, stored (issue 9 acceptance)
+"""no schema change: reserved for issue 9's hot-path reads, which needed no new column
+
+Kept so that databases already at this revision stay on the chain.
 
 Revision ID: e1b0c1d2e3f4
 Revises: e1a0b1c2d3e4
