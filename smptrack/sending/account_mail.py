@@ -20,19 +20,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from flask import Flask, render_template
+from flask import render_template
 
 from smptrack import mail, retry
 from smptrack.extensions import db
 from smptrack.models import AccountMail
 from smptrack.sending import outbox
-from smptrack.sending.settings import Clock, SenderSettings, sender_name
+from smptrack.sending.settings import Clock
 
 log = logging.getLogger(__name__)
 
@@ -52,28 +51,12 @@ class AccountMailResult:
         return f"account mail: sent {self.sent}, retried later {self.retried}, failed {self.failed}"
 
 
-class AccountMailSender:
+class AccountMailSender(outbox.OutboxSender):
     """Sends due account mail. Call inside an app context; one sender per thread.
 
     ``settings`` is the reminder sender's ``SenderSettings`` (lease, backoff table, per-minute
     cap, sender address): both outboxes follow one set of delivery rules.
     """
-
-    def __init__(
-        self,
-        app: Flask,
-        *,
-        settings: SenderSettings | None = None,
-        transport: mail.Transport | None = None,
-        name: str | None = None,
-        stop: threading.Event | None = None,
-    ) -> None:
-        self.app = app
-        self.settings = settings or SenderSettings.from_config(app.config)
-        self.transport = transport or mail.transport_for(app.config)
-        self.name = name or sender_name()
-        self.stop = stop or threading.Event()
-        self.cap = outbox.PerMinuteCap(self.settings.per_minute)
 
     # 1. claim ----------------------------------------------------------------------------------
 

@@ -19,16 +19,20 @@ Message-ID: at most one repeat per crash, never a loss.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from smptrack import mail
 from smptrack.extensions import db
-from smptrack.sending.settings import SenderSettings
+from smptrack.sending.settings import SenderSettings, sender_name
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -185,3 +189,24 @@ class PerMinuteCap:
         while self._recent and self._recent[0] <= now - timedelta(minutes=1):
             self._recent.popleft()
         return self.per_minute > 0 and len(self._recent) >= self.per_minute
+
+
+class OutboxSender:
+    """What both senders are made of: the app, its settings and transport, a name for leases,
+    a stop flag and the per-minute cap. Each subclass adds its own claim-send-record steps."""
+
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        settings: SenderSettings | None = None,
+        transport: mail.Transport | None = None,
+        name: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = settings or SenderSettings.from_config(app.config)
+        self.transport = transport or mail.transport_for(app.config)
+        self.name = name or sender_name()
+        self.stop = stop or threading.Event()
+        self.cap = PerMinuteCap(self.settings.per_minute)

@@ -20,7 +20,6 @@ process sends at most ``REMINDER_SENDS_PER_MINUTE`` messages a minute.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +36,7 @@ from smptrack.models import Client, Reminder, User
 from smptrack.sending import outbox
 from smptrack.sending.compose import compose_reminder
 from smptrack.sending.heartbeat import beat, upsert_heartbeat
-from smptrack.sending.settings import Clock, SenderSettings, sender_name, utc_now
+from smptrack.sending.settings import Clock, utc_now
 from smptrack.services import reminder_facts
 from smptrack.services.heartbeats import HEARTBEAT_SEND
 
@@ -116,7 +115,7 @@ class Decision:
     values: dict[str, Any]
 
 
-class Sender:
+class Sender(outbox.OutboxSender):
     """Sends due reminders. Call its methods inside an app context; one sender per thread.
 
     The steps, each usable on its own (the tests drive them one at a time):
@@ -124,21 +123,9 @@ class Sender:
     ``send_due``, the sweep.
     """
 
-    def __init__(
-        self,
-        app: Flask,
-        *,
-        transport: mail.Transport | None = None,
-        settings: SenderSettings | None = None,
-        name: str | None = None,
-        stop: threading.Event | None = None,
-    ) -> None:
-        self.app = app
-        self.settings = settings or SenderSettings.from_config(app.config)
-        self.transport = transport or mail.transport_for(app.config)
-        self.name = name or sender_name()
-        self.stop = stop or threading.Event()
-        self.cap = outbox.PerMinuteCap(self.settings.per_minute)
+    def __init__(self, app: Flask, **wiring: Any) -> None:
+        super().__init__(app, **wiring)
+        # Per sweep caches: a sweep sends for few practices, so each is read once.
         self._practices: dict[int | None, reminder_facts.PracticeProtocol] = {}
         self._practitioners: dict[int, User | None] = {}
 
