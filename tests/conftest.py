@@ -151,6 +151,11 @@ def make_user(role: str, email: str, name: str | None = None, **overrides) -> Us
     )
     db.session.add(user)
     db.session.flush()
+    if role == "practitioner":
+        # As sign-up does: a practitioner owns a practice of one.
+        from smptrack.services.practices import found_practice
+
+        found_practice(user)
     return user
 
 
@@ -158,6 +163,9 @@ def make_client(
     practitioner: User | None, name: str, user: User | None = None, **overrides
 ) -> Client:
     record = Client(
+        practice_id=overrides.pop(
+            "practice_id", practitioner.practice_id if practitioner else None
+        ),
         practitioner_id=practitioner.id if practitioner else None,
         user_id=user.id if user else None,
         display_name=name,

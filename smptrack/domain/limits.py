@@ -54,6 +54,11 @@ DOT_SIZE_MAX = 40
 DEPTH_NOTE_MAX = 500
 ASSESSMENT_NOTE_MAX = 2000
 AFTERCARE_DAYS_MAX = 60  # "0, 4, 7" as typed on the practice settings page
+PRACTICE_NAME_MAX = 120
+ADDRESS_MAX = 300
+PHONE_MAX = 40
+URL_MAX = 500  # a practice's booking link
+APPOINTMENT_NOTE_MAX = 1000  # the front desk's note on a booking: not clinical
 
 # --- counts and numbers --------------------------------------------------------------------
 
@@ -70,6 +75,8 @@ TOUCH_UP_THRESHOLD_PCT = Range(50, 95, "%")
 TOUCH_UP_LEAD_DAYS = Range(0, 365, "days")
 WAKING_HOURS_START = Range(0, 23, "hour")
 WAKING_HOURS_END = Range(1, 24, "hour")
+# Issue 11: the appointment reminder goes this long before the start (a practice setting).
+APPOINTMENT_REMINDER_HOURS = Range(24, 48, "hours")
 
 # Primary keys are 32-bit on PostgreSQL: a larger id must be "not found", not a database error.
 MAX_ROW_ID = 2**31 - 1

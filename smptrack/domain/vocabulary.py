@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Role = Literal["client", "practitioner", "admin"]
+# A login's kind. "front_desk" is a practice member who books and sees contact details only.
+Role = Literal["client", "practitioner", "front_desk", "admin"]
+# A member's place in their practice (DESIGN "The practice (studio) is the tenant").
+MemberRole = Literal["owner", "practitioner", "front_desk"]
+AppointmentStatus = Literal["booked", "cancelled", "done", "no_show"]
+# Whose appointments a secret calendar feed URL serves.
+CalendarFeedScope = Literal["practitioner", "practice", "client"]
 
 Zone = Literal[
     "frontal_hairline",
@@ -41,7 +47,14 @@ UvIndexKind = Literal["average", "daily_max"]
 Sky = Literal["clear", "partly_cloudy", "mostly_cloudy", "overcast"]  # FADE-MODEL §11
 AssessorKind = Literal["practitioner_in_person", "practitioner_photo", "client_self"]
 ReminderKind = Literal[
-    "aftercare", "next_session", "healed_check", "self_check", "assessment", "touch_up"
+    "aftercare",
+    "next_session",
+    "healed_check",
+    "self_check",
+    "assessment",
+    "touch_up",
+    "appointment",
+    "appointment_cancelled",
 ]
 # "skipped": its moment had passed before it could be sent (``PlannedReminder.stale_after``).
 ReminderStatus = Literal["pending", "sending", "sent", "failed", "cancelled", "skipped"]
@@ -53,6 +66,9 @@ AccountMailStatus = Literal["pending", "sending", "sent", "failed"]
 ModelVersionSource = Literal["default", "refit"]
 
 ROLES: tuple[str, ...] = get_args(Role)
+MEMBER_ROLES: tuple[str, ...] = get_args(MemberRole)
+APPOINTMENT_STATUSES: tuple[str, ...] = get_args(AppointmentStatus)
+CALENDAR_FEED_SCOPES: tuple[str, ...] = get_args(CalendarFeedScope)
 ZONES: tuple[str, ...] = get_args(Zone)
 SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
 # The sessions of an initial series (the planner spaces them and reminds of the next one).
@@ -103,6 +119,9 @@ LATITUDE_BAND_LABELS = {
 
 __all__ = [
     "ACCOUNT_MAIL_STATUSES",
+    "APPOINTMENT_STATUSES",
+    "CALENDAR_FEED_SCOPES",
+    "MEMBER_ROLES",
     "ASSESSOR_KINDS",
     "AUDIT_ACTIONS",
     "CLIENT_ASSESSOR_KINDS",

@@ -2,6 +2,7 @@
 
 from smptrack.models.account_mail import AccountMail
 from smptrack.models.accounts import ApiToken, Invitation, LoginSession, User
+from smptrack.models.appointments import Appointment, CalendarFeed
 from smptrack.models.assessments import FadeAssessment
 from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
@@ -9,7 +10,7 @@ from smptrack.models.exposure import SunExposure
 from smptrack.models.materialised import ClientProjection, SunDoseMonth
 from smptrack.models.model_versions import PracticeModelVersion
 from smptrack.models.pigments import Pigment, PigmentLot
-from smptrack.models.practice import PracticeSettings
+from smptrack.models.practice import MemberInvitation, Practice, PracticeMember, PracticeSettings
 from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHeartbeat
 from smptrack.models.throttle import ThrottleCounter
 from smptrack.models.treatments import Placement, TreatmentSession
@@ -17,15 +18,20 @@ from smptrack.models.treatments import Placement, TreatmentSession
 __all__ = [
     "AccountMail",
     "ApiToken",
+    "Appointment",
     "AuditEvent",
+    "CalendarFeed",
     "Client",
     "ClientProjection",
     "FadeAssessment",
     "Invitation",
     "LoginSession",
+    "MemberInvitation",
     "Pigment",
     "PigmentLot",
     "Placement",
+    "Practice",
+    "PracticeMember",
     "PracticeModelVersion",
     "PracticeSettings",
     "Reminder",

@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from smptrack.domain import limits
 from smptrack.domain.vocabulary import ROLES
 from smptrack.extensions import db
+from smptrack.models.practice import PracticeMember
 from smptrack.models.types import UTCDateTime, one_of, utcnow
 
 
@@ -44,6 +45,12 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    # Loaded with the user (one join, no extra statement per request): the access policy asks
+    # for the practice and role on every request.
+    membership: so.Mapped[PracticeMember | None] = so.relationship(
+        lazy="joined", uselist=False, viewonly=True
+    )
+
     # Not a column: the key of the login session this object was loaded through (or is being
     # logged in with), set by ``services.accounts``. ``get_id`` puts it into Flask-Login's
     # session and remember-me cookies.
@@ -68,6 +75,16 @@ class User(UserMixin, db.Model):
     @property
     def password_fingerprint(self) -> str:
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    @property
+    def practice_id(self) -> int | None:
+        """The practice this login is a member of (None for clients, admins, the unattached)."""
+        return self.membership.practice_id if self.membership is not None else None
+
+    @property
+    def member_role(self) -> str | None:
+        """``owner``, ``practitioner`` or ``front_desk``; None if not a member."""
+        return self.membership.role if self.membership is not None else None
 
     @property
     def is_practitioner(self) -> bool:

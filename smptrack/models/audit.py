@@ -22,6 +22,7 @@ class AuditEvent(db.Model):
         sa.Index("ix_audit_events_client_time", "client_id", "occurred_at"),
         # The denial bound counts an actor's denials of the current hour.
         sa.Index("ix_audit_events_action_actor_time", "action", "actor_id", "occurred_at"),
+        sa.Index("ix_audit_events_practice_time", "practice_id", "occurred_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -31,6 +32,10 @@ class AuditEvent(db.Model):
     )
     client_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("clients.id", ondelete="SET NULL")
+    )
+    # The practice whose record it names; it stays when an erasure clears client_id.
+    practice_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("practices.id", ondelete="SET NULL")
     )
     action: so.Mapped[str] = so.mapped_column(sa.String(10))
     object_type: so.Mapped[str] = so.mapped_column(sa.String(40))

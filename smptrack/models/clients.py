@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 
 class Client(db.Model):
-    """A client record: owned by at most one practitioner, linked to at most one client login.
+    """A client record: of at most one practice, with an assigned practitioner of it, linked to
+    at most one client login.
 
     ``next_touch_up_on`` and the window are materialised from the fade projection whenever an
     input changes, so lists and reminders are indexed queries rather than recomputations.
@@ -47,15 +48,20 @@ class Client(db.Model):
         within("usual_sunscreen_pct", limits.PERCENT),
         within("latitude", limits.LATITUDE),
         within("longitude", limits.LONGITUDE),
-        sa.Index("ix_clients_practitioner_name", "practitioner_id", "display_name"),
-        sa.Index("ix_clients_practitioner_touch_up", "practitioner_id", "next_touch_up_on"),
+        sa.Index("ix_clients_practice_name", "practice_id", "display_name"),
+        sa.Index("ix_clients_practice_touch_up", "practice_id", "next_touch_up_on"),
         sa.Index("ix_clients_next_touch_up_on", "next_touch_up_on"),
-        # The due list: a practitioner's clients whose window opens before a date.
-        sa.Index("ix_clients_practitioner_window", "practitioner_id", "touch_up_earliest_on"),
+        # The due list: a practice's clients whose window opens before a date.
+        sa.Index("ix_clients_practice_window", "practice_id", "touch_up_earliest_on"),
+        sa.Index("ix_clients_practitioner_id", "practitioner_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    # RESTRICT: a practitioner with clients cannot be deleted by accident; hand the clients over
+    # The tenant: NULL for a client who signed up on their own and has no practice.
+    practice_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("practices.id", ondelete="RESTRICT")
+    )
+    # The assigned practitioner, a member of the practice. RESTRICT: a practitioner with clients cannot be deleted by accident; hand the clients over
     # or erase them first.
     practitioner_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")

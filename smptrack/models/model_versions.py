@@ -13,7 +13,7 @@ from smptrack.models.types import UTCDateTime, one_of, utcnow
 
 
 class PracticeModelVersion(db.Model):
-    """One set of constants for one practice (today a practice is one practitioner account).
+    """One set of constants for one practice.
 
     A refit's estimate is stored as a proposal (``adopted_at`` NULL); adopting it makes it the
     practice's current version (adopted, not retired: at most one per practice). Adopting the
@@ -25,12 +25,12 @@ class PracticeModelVersion(db.Model):
     __table_args__ = (
         one_of("source", MODEL_VERSION_SOURCES),
         sa.CheckConstraint("k_bio > 0 AND k_uv > 0 AND sigma > 0", name="constants_positive"),
-        sa.Index("ix_practice_model_versions_practice", "practitioner_id", "adopted_at"),
+        sa.Index("ix_practice_model_versions_practice", "practice_id", "adopted_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    practitioner_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE")
+    practice_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("practices.id", ondelete="CASCADE")
     )
     k_bio: so.Mapped[float] = so.mapped_column()
     k_uv: so.Mapped[float] = so.mapped_column()

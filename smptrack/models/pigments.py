@@ -1,4 +1,4 @@
-"""A practitioner's pigment catalogue: pigments and their lots."""
+"""A practice's pigment catalogue: pigments and their lots."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ class Pigment(db.Model):
     __tablename__ = "pigments"
     __table_args__ = (
         one_of("base", PIGMENT_BASES),
-        sa.UniqueConstraint("practitioner_id", "brand", "line", "shade", name="uq_pigments_name"),
+        sa.UniqueConstraint("practice_id", "brand", "line", "shade", name="uq_pigments_name"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # CASCADE would silently take lots (and so recall traces) with it; make removal explicit.
-    practitioner_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    practice_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("practices.id", ondelete="RESTRICT"), index=True
     )
     brand: so.Mapped[str] = so.mapped_column(sa.String(limits.BRAND_MAX))
     line: so.Mapped[str] = so.mapped_column(sa.String(limits.PIGMENT_LINE_MAX), default="")

@@ -47,6 +47,10 @@ class Reminder(db.Model):
     # The moment (UTC) after which it no longer makes sense: the sender skips it then, with the
     # reason in last_error (protocol.PlannedReminder.stale_after). None: never stale.
     stale_after: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The booking an appointment reminder or cancellation is about (its .ics).
+    appointment_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("appointments.id", ondelete="SET NULL"), index=True
+    )
     payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 

@@ -1,8 +1,16 @@
 """The access policy: the one place that decides who may see or change what.
 
-- A practitioner sees and changes the clients of their own practice, and their own catalogue.
-- A client sees and changes their own record only.
-- An admin manages users, and sees no client record.
+The practice is the tenant (DESIGN "The practice (studio) is the tenant"); a member's role in it
+decides what they may do:
+
+- **owner**: everything a practitioner may, and manages the practice: its members, details,
+  settings and fade model.
+- **practitioner**: sees and changes every client of the practice (each has an assigned
+  practitioner, who need not be the one looking), the catalogue, sessions, assessments.
+- **front desk**: sees the schedule and the clients' contact details, and books; never clinical
+  notes, placements, sessions or assessments.
+- A client sees and changes their own record only. An admin manages users and sees no client
+  record.
 
 Views and API routes fetch owned rows only through the loaders here. A row that exists but
 belongs to someone else raises ``NotFound``, exactly as a row that does not exist, so that ids
@@ -17,11 +25,13 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from smptrack.extensions import db
-from smptrack.models import Client, User
+from smptrack.models import Client, PracticeMember, User
 from smptrack.services import audit
 from smptrack.services.errors import Forbidden, NotFound
 
 MAX_ROW_ID = 2**31 - 1
+# The logins that belong to a practice (their ``PracticeMember`` row says which and how).
+STAFF_ROLES = frozenset({"practitioner", "front_desk"})
 
 
 class Actor(Protocol):
@@ -29,22 +39,117 @@ class Actor(Protocol):
     role: str
 
 
+def practice_id_of(actor: Actor | None) -> int | None:
+    """The practice ``actor`` is a member of, or None (clients, admins, anonymous)."""
+    if actor is None or actor.role not in STAFF_ROLES:
+        return None
+    return getattr(actor, "practice_id", None)
+
+
+def is_member(actor: Actor | None) -> bool:
+    return practice_id_of(actor) is not None
+
+
+def is_owner(actor: Actor | None) -> bool:
+    return is_member(actor) and getattr(actor, "member_role", None) == "owner"
+
+
+def sees_clinical(actor: Actor | None) -> bool:
+    """Sessions, placements, assessments, notes, projections: practitioners (and owners)."""
+    return actor is not None and actor.role == "practitioner" and is_member(actor)
+
+
 def visible_clients(actor: Actor) -> sa.Select[tuple[Client]]:
-    """A SELECT of the client records ``actor`` may see; extend it with filters and ordering."""
+    """A SELECT of the client records whose clinical history ``actor`` may see; extend it with
+    filters and ordering. The front desk sees none here: see ``directory_clients``."""
     query = sa.select(Client)
-    if actor.role == "practitioner":
-        return query.where(Client.practitioner_id == actor.id)
+    if sees_clinical(actor):
+        return query.where(Client.practice_id == practice_id_of(actor))
     if actor.role == "client":
         return query.where(Client.user_id == actor.id)
     return query.where(sa.false())
 
 
+def directory_clients(actor: Actor) -> sa.Select[tuple[Client]]:
+    """The practice's clients as a contact list and for booking: every member sees them."""
+    practice_id = practice_id_of(actor)
+    if practice_id is None:
+        return sa.select(Client).where(sa.false())
+    return sa.select(Client).where(Client.practice_id == practice_id)
+
+
 def get_client(actor: Actor, client_id: int) -> Client:
-    """The client record ``client_id`` if ``actor`` may see it, else ``NotFound``."""
+    """The client record ``client_id`` if ``actor`` may see its history, else ``NotFound``
+    (``Forbidden`` for the front desk, on a client of their own practice)."""
     client = db.session.scalar(visible_clients(actor).where(Client.id == client_id))
+    if client is None:
+        if is_member(actor) and not sees_clinical(actor):
+            in_practice = db.session.scalar(
+                directory_clients(actor).with_only_columns(Client.id).where(Client.id == client_id)
+            )
+            if in_practice is not None:
+                raise Forbidden("The front desk does not see clinical records.")
+        raise refused(actor, Client, client_id, "client", "No such client.")
+    return client
+
+
+def get_directory_client(actor: Actor, client_id: int) -> Client:
+    """A client of ``actor``'s practice, for contact details and booking, else ``NotFound``."""
+    client = db.session.scalar(directory_clients(actor).where(Client.id == client_id))
     if client is None:
         raise refused(actor, Client, client_id, "client", "No such client.")
     return client
+
+
+def practice_members(actor: Actor) -> sa.Select[tuple[User]]:
+    """The logins of ``actor``'s practice (every member sees who works there)."""
+    practice_id = practice_id_of(actor)
+    if practice_id is None:
+        return sa.select(User).where(sa.false())
+    return (
+        sa.select(User)
+        .join(PracticeMember, PracticeMember.user_id == User.id)
+        .where(PracticeMember.practice_id == practice_id)
+    )
+
+
+def get_member(actor: Actor, user_id: int) -> User:
+    """A member of ``actor``'s practice, else ``NotFound`` (the same for another practice's)."""
+    in_range = isinstance(user_id, int) and 1 <= user_id <= MAX_ROW_ID
+    member = (
+        db.session.scalar(practice_members(actor).where(User.id == user_id)) if in_range else None
+    )
+    if member is None:
+        raise NotFound("No such member of your practice.")
+    return member
+
+
+def get_practitioner_of_practice(actor: Actor, user_id: int) -> User:
+    """A practitioner (or owner) of ``actor``'s practice, to assign a client or book with."""
+    member = get_member(actor, user_id)
+    if member.role != "practitioner":
+        raise NotFound("No such practitioner in your practice.")
+    return member
+
+
+def require_member(actor: Actor) -> None:
+    if not is_member(actor):
+        raise Forbidden("Only a member of a practice can do this.")
+
+
+def require_owner(actor: Actor) -> None:
+    if not is_owner(actor):
+        raise Forbidden("Only the practice's owner can do this.")
+
+
+def may_book(actor: Actor) -> bool:
+    """Book, move, cancel appointments and see the schedule: every member."""
+    return is_member(actor)
+
+
+def require_may_book(actor: Actor) -> None:
+    if not may_book(actor):
+        raise Forbidden("Only a member of the practice can book appointments.")
 
 
 def refused(
@@ -71,7 +176,7 @@ def own_client_record(actor: Actor) -> Client | None:
 
 
 def require_practitioner(actor: Actor) -> None:
-    if actor.role != "practitioner":
+    if not sees_clinical(actor):
         raise Forbidden("Only a practitioner can do this.")
 
 
@@ -86,13 +191,14 @@ def require_admin(actor: Actor) -> None:
 
 
 def may_manage_practice(actor: Actor, client: Client) -> bool:
-    """Practice-side actions on a visible record: invite the client, record for them, erase."""
-    return actor.role == "practitioner" and client.practitioner_id == actor.id
+    """Practice-side actions on a visible record: invite the client, record for them, erase.
+    Any practitioner of the client's practice, not only the assigned one."""
+    return sees_clinical(actor) and client.practice_id == practice_id_of(actor)
 
 
 def require_practice_of(actor: Actor, client: Client) -> None:
     if not may_manage_practice(actor, client):
-        raise Forbidden("Only the client's practitioner can do this.")
+        raise Forbidden("Only a practitioner of the client's practice can do this.")
 
 
 # A reminder still in the outbox (or delivered) whose last error is a retry's transient reply.

@@ -22,7 +22,7 @@ from smptrack.domain import text as text_rule
 from smptrack.domain.limits import DISPLAY_NAME_MAX
 from smptrack.extensions import db
 from smptrack.models import ApiToken, Client, Invitation, LoginSession, User
-from smptrack.services import account_mail, audit
+from smptrack.services import account_mail, audit, practices
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
 PASSWORD_MIN_LENGTH = 10
@@ -125,6 +125,9 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    if role == "practitioner":
+        # Every practitioner belongs to a practice; one who signs up alone owns a practice of one.
+        practices.found_practice(user)
     return user
 
 
