@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from smptrack.extensions import db
-from smptrack.models import Client, PracticeMember, User
+from smptrack.models import Appointment, Client, PracticeMember, User
 from smptrack.services import audit
 from smptrack.services.errors import Forbidden, NotFound
 
@@ -150,6 +150,38 @@ def may_book(actor: Actor) -> bool:
 def require_may_book(actor: Actor) -> None:
     if not may_book(actor):
         raise Forbidden("Only a member of the practice can book appointments.")
+
+
+def visible_appointments(actor: Actor) -> sa.Select[tuple[Appointment]]:
+    """Appointments ``actor`` may see: every member sees the practice's schedule; a client sees
+    their own bookings (read only)."""
+    query = sa.select(Appointment)
+    practice_id = practice_id_of(actor)
+    if practice_id is not None:
+        return query.where(Appointment.practice_id == practice_id)
+    if actor.role == "client":
+        own = sa.select(Client.id).where(Client.user_id == actor.id).scalar_subquery()
+        return query.where(Appointment.client_id == own)
+    return query.where(sa.false())
+
+
+def get_appointment(actor: Actor, appointment_id: int) -> Appointment:
+    """An appointment ``actor`` may see, else ``NotFound`` (another practice's included)."""
+    in_range = isinstance(appointment_id, int) and 1 <= appointment_id <= MAX_ROW_ID
+    found = (
+        db.session.scalar(visible_appointments(actor).where(Appointment.id == appointment_id))
+        if in_range
+        else None
+    )
+    if found is None:
+        raise refused(actor, Appointment, appointment_id, "appointment", "No such appointment.")
+    return found
+
+
+def get_bookable_appointment(actor: Actor, appointment_id: int) -> Appointment:
+    """An appointment ``actor`` may move, cancel or mark: a member of its practice."""
+    require_may_book(actor)
+    return get_appointment(actor, appointment_id)
 
 
 def refused(
