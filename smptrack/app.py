@@ -191,13 +191,16 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.account import bp as account_bp
     from smptrack.admin import bp as admin_bp
     from smptrack.api import bp as api_bp
+    from smptrack.appointments import bp as appointments_bp
     from smptrack.assessments import bp as assessments_bp
     from smptrack.auth import bp as auth_bp
+    from smptrack.calendar_feeds import bp as calendar_feeds_bp
     from smptrack.catalogue import bp as catalogue_bp
     from smptrack.clients import bp as clients_bp
     from smptrack.due import bp as due_bp
     from smptrack.exposure import bp as exposure_bp
     from smptrack.home import bp as home_bp
+    from smptrack.practice import bp as practice_bp
     from smptrack.practice_model import bp as practice_model_bp
     from smptrack.privacy import bp as privacy_bp
     from smptrack.reminders import bp as reminders_bp
@@ -218,6 +221,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(due_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(practice_model_bp)
+    app.register_blueprint(practice_bp)
+    app.register_blueprint(appointments_bp)
+    app.register_blueprint(calendar_feeds_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
     csrf.exempt(api_bp)

@@ -159,6 +159,21 @@ def make_user(role: str, email: str, name: str | None = None, **overrides) -> Us
     return user
 
 
+def make_member(owner: User, role: str, email: str, name: str | None = None) -> User:
+    """A member of ``owner``'s practice: ``role`` is ``practitioner`` or ``front_desk``."""
+    from smptrack.models import PracticeMember
+
+    user = make_user("front_desk" if role == "front_desk" else "practitioner", email, name)
+    if user.membership is not None:  # make_user founded a practice of one: join owner's instead
+        own = user.membership.practice_id
+        db.session.execute(sa.delete(PracticeMember).where(PracticeMember.user_id == user.id))
+        db.session.execute(sa.text("DELETE FROM practices WHERE id = :id"), {"id": own})
+    db.session.add(PracticeMember(practice_id=owner.practice_id, user_id=user.id, role=role))
+    db.session.flush()
+    db.session.expire(user, ["membership"])
+    return user
+
+
 def make_client(
     practitioner: User | None, name: str, user: User | None = None, **overrides
 ) -> Client:
@@ -180,7 +195,9 @@ def make_client(
 
 @dataclass
 class Personas:
-    """Client A (of practitioner P), client B (of practitioner Q), and an admin."""
+    """Client A (of practitioner P), client B (of practitioner Q), and an admin. P owns a
+    practice with a colleague (a practitioner) and a front-desk member; Q owns a practice of
+    one."""
 
     client_a: User
     client_b: User
@@ -189,6 +206,8 @@ class Personas:
     admin: User
     record_a: Client
     record_b: Client
+    colleague_p: User
+    front_desk_p: User
 
     def by_name(self, name: str) -> User | None:
         return {
@@ -198,10 +217,21 @@ class Personas:
             "practitioner_p": self.practitioner_p,
             "practitioner_q": self.practitioner_q,
             "admin": self.admin,
+            "colleague_p": self.colleague_p,
+            "front_desk_p": self.front_desk_p,
         }[name]
 
 
-PERSONA_NAMES = ("anonymous", "client_a", "client_b", "practitioner_p", "practitioner_q", "admin")
+PERSONA_NAMES = (
+    "anonymous",
+    "client_a",
+    "client_b",
+    "practitioner_p",
+    "practitioner_q",
+    "admin",
+    "colleague_p",
+    "front_desk_p",
+)
 
 
 @pytest.fixture
@@ -213,8 +243,10 @@ def personas(app: Flask) -> Personas:
     admin = make_user("admin", "admin@smptrack.test", "Ari Admin")
     record_a = make_client(p, "Ada Client", a)
     record_b = make_client(q, "Bea Client", b)
+    colleague = make_member(p, "practitioner", "colleague@practice-p.test", "Cole Colleague")
+    front_desk = make_member(p, "front_desk", "desk@practice-p.test", "Dee Desk")
     db.session.commit()
-    return Personas(a, b, p, q, admin, record_a, record_b)
+    return Personas(a, b, p, q, admin, record_a, record_b, colleague, front_desk)
 
 
 # Tables a login writes to (its session row, its throttle counters): a test that compares row
