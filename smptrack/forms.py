@@ -104,3 +104,14 @@ class StrictForm(BaseForm):
             self.form_errors.append(f"This form does not take these fields: {shown}.")
             return False
         return valid
+
+
+# The words for each kind of session (``vocabulary.SESSION_KINDS``), for every page that offers
+# or shows one: the session form and the booking pages.
+SESSION_KIND_LABELS = {
+    "initial": "Initial session",
+    "build_up": "Build-up session (of the initial series)",
+    "touch_up": "Touch-up",
+    "correction": "Correction",
+    "scar": "Scar camouflage",
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -11,6 +12,10 @@ from smptrack.domain import limits
 from smptrack.domain.vocabulary import APPOINTMENT_STATUSES, CALENDAR_FEED_SCOPES, SESSION_KINDS
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from smptrack.models.accounts import User
+    from smptrack.models.clients import Client
 
 
 class Appointment(db.Model):
@@ -63,6 +68,11 @@ class Appointment(db.Model):
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
     cancelled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    # Read-only paths to the names a schedule shows; the schedule loads them in its own query
+    # (joined), so a week's list is one statement however many rows it has.
+    client: so.Mapped[Client] = so.relationship(foreign_keys=[client_id], viewonly=True)
+    practitioner: so.Mapped[User] = so.relationship(foreign_keys=[practitioner_id], viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Appointment {self.id} {self.status}>"
