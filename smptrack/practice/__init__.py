@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("practice", __name__)
+
+from smptrack.practice import routes  # noqa: E402,F401 - registers the views on bp

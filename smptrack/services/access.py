@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from smptrack.extensions import db
-from smptrack.models import Appointment, Client, PracticeMember, User
+from smptrack.models import Appointment, Client, MemberInvitation, PracticeMember, User
 from smptrack.services import audit
 from smptrack.services.errors import Forbidden, NotFound
 
@@ -253,3 +253,26 @@ def may_see_reminder_error(actor: Actor, client: Client, status: str) -> bool:
 def listable_users(actor: Actor) -> sa.Select[tuple[User]]:
     require_admin(actor)
     return sa.select(User)
+
+
+# --- The practice's members (services/members.py) ---------------------------------------------
+
+
+def get_member_invitation(actor: Actor, invitation_id: int) -> MemberInvitation:
+    """An invitation of ``actor``'s practice, for its owner to revoke: ``Forbidden`` for anyone
+    but an owner, ``NotFound`` for another practice's (the same as for none)."""
+    require_owner(actor)
+    in_range = isinstance(invitation_id, int) and 1 <= invitation_id <= MAX_ROW_ID
+    found = (
+        db.session.scalar(
+            sa.select(MemberInvitation).where(
+                MemberInvitation.id == invitation_id,
+                MemberInvitation.practice_id == practice_id_of(actor),
+            )
+        )
+        if in_range
+        else None
+    )
+    if found is None:
+        raise NotFound("No such invitation.")
+    return found
