@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("appointments", __name__)
+
+from smptrack.appointments import routes  # noqa: E402,F401 - registers the views on bp

@@ -36,7 +36,7 @@ from smptrack.models import (
 )
 from smptrack.services import access, appointment_mail, audit
 from smptrack.services.access import Actor
-from smptrack.services.errors import Conflict, ValidationFailed
+from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
 OBJECT = "appointment"  # the audit trail's name for one
 DEFAULT_MINUTES = 180  # a typical SMP session: three hours
@@ -207,6 +207,26 @@ def _refuse_clashes(
     raise Conflict(message, {"start": message})
 
 
+def _directory_client(actor: Actor, client_id: object) -> Client:
+    """The practice's client ``client_id``; the ``NotFound`` names the field, so a form can
+    show "No such client" beside it (the API still answers 404)."""
+    try:
+        if isinstance(client_id, bool) or not isinstance(client_id, int):
+            raise NotFound("No such client.")
+        return access.get_directory_client(actor, client_id)
+    except NotFound as error:
+        raise NotFound(error.message, {"client_id": error.message}) from None
+
+
+def _practitioner(actor: Actor, practitioner_id: object) -> User:
+    try:
+        if isinstance(practitioner_id, bool) or not isinstance(practitioner_id, int):
+            raise NotFound("No such practitioner in your practice.")
+        return access.get_practitioner_of_practice(actor, practitioner_id)
+    except NotFound as error:
+        raise NotFound(error.message, {"practitioner_id": error.message}) from None
+
+
 def _audit(actor: Actor, action: str, appointment: Appointment, now: datetime) -> None:
     audit.record_event(
         actor,
@@ -244,8 +264,8 @@ def book(
     """
     practice = practice_of(actor)
     zone = _zone(practice.time_zone)
-    client = access.get_directory_client(actor, client_id)
-    practitioner = access.get_practitioner_of_practice(actor, practitioner_id)
+    client = _directory_client(actor, client_id)
+    practitioner = _practitioner(actor, practitioner_id)
     slot = _slot_of(day, start, minutes, zone, now)
     kind = _kind(kind)
     note = _note(note)
@@ -309,7 +329,7 @@ def move(
     zone = zone_of(appointment)
     current = _slot(appointment)
     practitioner = (
-        access.get_practitioner_of_practice(actor, practitioner_id)
+        _practitioner(actor, practitioner_id)
         if practitioner_id is not None
         else db.session.get(User, appointment.practitioner_id)
     )
@@ -429,7 +449,7 @@ def schedule(
         .order_by(Appointment.starts_at, Appointment.id)
     )
     if practitioner_id is not None:
-        practitioner = access.get_practitioner_of_practice(actor, practitioner_id)
+        practitioner = _practitioner(actor, practitioner_id)
         query = query.where(Appointment.practitioner_id == practitioner.id)
     return list(db.session.scalars(query).unique())
 
@@ -517,3 +537,14 @@ def prefill_for_session(actor: Actor, appointment: Appointment) -> dict:
         duration_minutes=minutes_of(appointment),
     )
     return asdict(prefill)
+
+
+def get_for_session(actor: Actor, appointment_id: int, client: Client) -> Appointment:
+    """The booked appointment of ``client`` a session is being recorded from (``NotFound`` if
+    it is not theirs or not the practice's; ``ValidationFailed`` once done or cancelled)."""
+    access.require_practitioner(actor)
+    appointment = access.get_bookable_appointment(actor, appointment_id)
+    if appointment.client_id != client.id:
+        raise NotFound("No such appointment of this client.")
+    _require_booked(appointment, "recorded again")
+    return appointment

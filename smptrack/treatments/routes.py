@@ -12,8 +12,9 @@ from flask_login import current_user
 from smptrack.extensions import db
 from smptrack.formdata import refuse_unexpected
 from smptrack.forms import choice_list
-from smptrack.models import Client, TreatmentSession
+from smptrack.models import Appointment, Client, TreatmentSession
 from smptrack.services import access, catalogue, clients
+from smptrack.services import appointments as booking
 from smptrack.services import treatments as service
 from smptrack.services.errors import ServiceError
 from smptrack.treatments import bp
@@ -185,6 +186,17 @@ def _after_change(client: Client) -> str:
     return url_for("clients.show", client_id=client.id)
 
 
+def _from_appointment(client: Client) -> Appointment | None:
+    """The booked appointment this session is recorded from (``?appointment=<id>``, kept in
+    the form's URL so the post carries it too), or None."""
+    raw = request.args.get("appointment")
+    if raw is None:
+        return None
+    if not raw.isdigit() or not catalogue.is_row_id(int(raw)):
+        abort(404)
+    return booking.get_for_session(current_user, int(raw), client)
+
+
 @bp.route("/clients/<int:client_id>/sessions/new", methods=["GET", "POST"])
 @role_required("practitioner", "client")
 def new(client_id: int):
@@ -194,9 +206,15 @@ def new(client_id: int):
     if not service.may_record_for(current_user, client):
         abort(403)
     now = utc_now()
+    appointment = _from_appointment(client)
     if request.method == "GET":
         form = _session_form()
         form.performed_on.data = service.client_today(client, now)
+        if appointment is not None:
+            prefill = booking.prefill_for_session(current_user, appointment)
+            form.performed_on.data = prefill["performed_on"]
+            form.kind.data = prefill["kind"]
+            form.duration_minutes.data = prefill["duration_minutes"]
         clients.record_read(current_user, client, now=now)
         db.session.commit()
         return _render_form(form, client, editing=None, status=200)
@@ -208,6 +226,13 @@ def new(client_id: int):
     recorded = _submit(form, save)
     if recorded is None:
         return _render_form(form, client, editing=None, status=422)
+    if appointment is not None:
+        try:  # the appointment is done, with its session: one unit with the session itself
+            booking.mark(current_user, appointment.id, "done", now=now, session_id=recorded.id)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.form_errors.append(exc.message)
+            return _render_form(form, client, editing=None, status=422)
     commit(now)
     flash(f"The session of {recorded.performed_on.isoformat()} is recorded.", "success")
     return redirect(url_for("treatments.show", session_id=recorded.id))
