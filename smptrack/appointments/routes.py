@@ -232,8 +232,13 @@ def move(appointment_id: int):
         return _render_move(form, appointment, 422)
     now = utc_now()
     chosen_start: time = form.start.data
-    # Junk in the select is no one's id: the service answers "No such practitioner".
-    chosen_practitioner = _id_or_none(form.practitioner_id.data) or -1
+    # None chosen keeps the practitioner; junk is no one's id, and the service answers "No such
+    # practitioner".
+    chosen_practitioner = (
+        (_id_or_none(form.practitioner_id.data) or -1)
+        if form.practitioner_id.raw_data and form.practitioner_id.raw_data[0]
+        else appointment.practitioner_id
+    )
     try:
         # Only what changed is passed: a new day alone keeps the wall-clock time (the service
         # moves it with ``booking.moved_to``), whatever the clocks did in between.
