@@ -858,3 +858,46 @@ def test_another_clients_appointment_cannot_be_recorded_on_this_client(
         f"/clients/{personas.record_a.id}/sessions/new?appointment={appointment.id}"
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "day=not-a-date",
+        "day=0001-01-01",
+        "day=9999-12-31&view=week",
+        "view=fortnight",
+        "practitioner=abc",
+        "practitioner=99999999999",
+        "day=2027-03-28&view=day",
+    ],
+)
+def test_junk_in_the_schedules_address_shows_a_schedule_rather_than_an_error(
+    client: FlaskClient, personas: Personas, query: str
+) -> None:
+    log_in(client, personas.front_desk_p)
+    response = client.get(f"/appointments?{query}")
+    assert response.status_code == 200
+    assert "Europe/London" in response.get_data(as_text=True)
+
+
+def test_a_day_list_on_the_page_names_the_23_hour_day(
+    client: FlaskClient, personas: Personas, spring_forward_day: dict[str, int]
+) -> None:
+    log_in(client, personas.front_desk_p)
+    html = client.get("/appointments?day=2027-03-28&view=day").get_data(as_text=True)
+    assert "3 appointments." in html
+    assert "00:30–00:50" in html and "23:30–23:50" in html and "12:00–13:00" in html
+    assert "00:15–00:35" not in html  # Monday's, though it starts at 23:15 UTC on Sunday
+
+
+@pytest.mark.parametrize("bad_id", ["99999999999", "-1", "abc", ""])
+def test_an_id_no_key_can_hold_is_no_such_client_on_the_form(
+    client: FlaskClient, personas: Personas, bad_id: str
+) -> None:
+    log_in(client, personas.front_desk_p)
+    before = row_counts()
+    response = client.post("/appointments/new", data=book_form(personas, client_id=bad_id))
+    assert response.status_code == 422
+    assert "No such client" in field_error(response.get_data(as_text=True), "client_id")
+    assert row_counts() == before

@@ -53,17 +53,23 @@ def _show_service_error(form: FlaskForm, error: ServiceError) -> None:
 
 
 def _id_or_none(raw: object) -> int | None:
+    """A posted or queried id; junk, or one no key can hold, is None (the service then answers
+    "No such ...")."""
     try:
-        return int(str(raw))
+        value = int(str(raw))
     except (TypeError, ValueError):
         return None
+    return value if 1 <= value <= access.MAX_ROW_ID else None
 
 
 def _day_arg(value: str | None) -> date | None:
+    """``?day=YYYY-MM-DD``; junk, or a year so far off that a week beside it overflows, is
+    ignored."""
     try:
-        return date.fromisoformat(value) if value else None
+        chosen = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return chosen if chosen is not None and 1900 <= chosen.year <= 9000 else None
 
 
 # --- the schedule -----------------------------------------------------------------------------

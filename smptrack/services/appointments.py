@@ -207,11 +207,18 @@ def _refuse_clashes(
     raise Conflict(message, {"start": message})
 
 
+def _is_row_id(value: object) -> bool:
+    """An id a key column can hold (PostgreSQL refuses the query itself beyond 32 bits)."""
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= access.MAX_ROW_ID
+    )
+
+
 def _directory_client(actor: Actor, client_id: object) -> Client:
     """The practice's client ``client_id``; the ``NotFound`` names the field, so a form can
     show "No such client" beside it (the API still answers 404)."""
     try:
-        if isinstance(client_id, bool) or not isinstance(client_id, int):
+        if not _is_row_id(client_id):
             raise NotFound("No such client.")
         return access.get_directory_client(actor, client_id)
     except NotFound as error:
@@ -220,7 +227,7 @@ def _directory_client(actor: Actor, client_id: object) -> Client:
 
 def _practitioner(actor: Actor, practitioner_id: object) -> User:
     try:
-        if isinstance(practitioner_id, bool) or not isinstance(practitioner_id, int):
+        if not _is_row_id(practitioner_id):
             raise NotFound("No such practitioner in your practice.")
         return access.get_practitioner_of_practice(actor, practitioner_id)
     except NotFound as error:
@@ -409,7 +416,7 @@ def mark(
     if session_id is not None:
         if status != "done":
             raise _refuse("session_id", "Only a done appointment links to its session.")
-        linked = db.session.get(TreatmentSession, session_id)
+        linked = db.session.get(TreatmentSession, session_id) if _is_row_id(session_id) else None
         if linked is None or linked.client_id != appointment.client_id:
             raise _refuse("session_id", "That session is not this client's.")
         appointment.session_id = linked.id
