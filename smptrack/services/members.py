@@ -487,10 +487,10 @@ def removal_of(actor: Actor, user_id: int, now: datetime) -> Removal:
     # The acting owner first: the default successor.
     successors.sort(key=lambda user: user.id != actor.id)
     problem = None
-    if member.id == actor.id:
-        problem = "You cannot remove yourself from the practice."
-    elif role == "owner" and len(practices.owners_of(practice_id)) <= 1:
+    if role == "owner" and len(practices.owners_of(practice_id)) <= 1:
         problem = "The practice's last owner cannot be removed."
+    elif member.id == actor.id:
+        problem = "You cannot remove yourself from the practice."
     elif upcoming:
         problem = (
             f"{member.display_name} has {_plural(upcoming, 'upcoming appointment')}. Move them"
