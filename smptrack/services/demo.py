@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,6 +25,7 @@ import sqlalchemy as sa
 
 from smptrack.extensions import db
 from smptrack.models import (
+    Appointment,
     Client,
     FadeAssessment,
     Pigment,
@@ -32,12 +35,18 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import accounts
+from smptrack.services import accounts, appointments, members
 
 PRACTITIONER_EMAIL = "practitioner@demo.smptrack.test"
 PRACTITIONER_PASSWORD = "demo-practitioner"  # noqa: S105 - a published demo login
 CLIENT_EMAIL = "client@demo.smptrack.test"
 CLIENT_PASSWORD = "demo-client-login"  # noqa: S105 - a published demo login
+# The rest of the studio (issue 11): a second practitioner and the front desk.
+COLLEAGUE_EMAIL = "colleague@demo.smptrack.test"
+COLLEAGUE_PASSWORD = "demo-colleague"  # noqa: S105 - a published demo login
+FRONT_DESK_EMAIL = "desk@demo.smptrack.test"
+FRONT_DESK_PASSWORD = "demo-front-desk"  # noqa: S105 - a published demo login
+DEMO_PRACTICE_NAME = "Morgan & Reyes Scalp Studio (demo)"
 
 DEMO_CLIENTS = (
     # name, email, time zone, notes
@@ -225,6 +234,8 @@ def ensure_demo_data(now: datetime) -> DemoLogins:
     logins = (
         ("practitioner", PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD),
         ("client", CLIENT_EMAIL, CLIENT_PASSWORD),
+        ("practitioner", COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD),
+        ("front desk", FRONT_DESK_EMAIL, FRONT_DESK_PASSWORD),
     )
     created = False
     practitioner = db.session.scalar(sa.select(User).where(User.email == PRACTITIONER_EMAIL))
@@ -269,6 +280,9 @@ def ensure_demo_data(now: datetime) -> DemoLogins:
             continue
         _add_history(record, course, practitioner, client_user, lots[0], today, now)
         created = True
+    colleague, front_desk, joined = _ensure_team(practitioner, now)
+    created |= joined
+    created |= _ensure_week_of_appointments(practitioner, colleague, front_desk, now)
     db.session.flush()
     return DemoLogins(created=created, logins=logins)
 
@@ -539,3 +553,119 @@ def _assess(
             created_at=datetime.combine(on, time(18, 0), tzinfo=UTC),
         )
     )
+
+
+# --- the studio: a colleague, the front desk, and a week of bookings (issue 11) ---------------
+
+# The clients the colleague looks after (the owner keeps the rest).
+COLLEAGUE_CLIENTS = ("Lena Brandt", "Sam Carter")
+# Each practitioner's day: (start on the practice's clock, minutes).
+DEMO_SLOTS = ((time(10, 0), 180), (time(14, 30), 120))
+DEMO_WEEK_DAYS = 7
+
+
+def _ensure_team(owner: User, now: datetime) -> tuple[User, User, bool]:
+    """The owner's colleague (a practitioner) and front desk, joined the way an invitee joins
+    (an owner's invitation, accepted), so their rows are what the member pages make. Returns
+    them and whether this run added them; a new team also names the practice and hands the
+    colleague their clients."""
+    added = False
+    team = []
+    for email, password, name, role in (
+        (COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD, "Jordan Reyes (demo practitioner)", "practitioner"),
+        (FRONT_DESK_EMAIL, FRONT_DESK_PASSWORD, "Priya Shah (demo front desk)", "front_desk"),
+    ):
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            # The link is never mailed or followed: any key signs it.
+            invitation, _ = members.invite_member(
+                owner,
+                email=email,
+                display_name=name,
+                role=role,
+                secret_key=secrets.token_hex(16),
+                now=now,
+            )
+            user = members.accept_invitation(
+                invitation, password=password, display_name=name, time_zone="Europe/London", now=now
+            )
+            added = True
+        team.append(user)
+    colleague, front_desk = team
+    if added:
+        practice = owner.membership.practice
+        practice.name = practice.mail_from_name = DEMO_PRACTICE_NAME
+        practice.phone = practice.phone or "+44 20 7946 0123"
+        practice.booking_url = practice.booking_url or "https://book.example.com/morgan-reyes"
+        db.session.execute(
+            sa.update(Client)
+            .where(
+                Client.practice_id == owner.practice_id,
+                Client.display_name.in_(COLLEAGUE_CLIENTS),
+            )
+            .values(practitioner_id=colleague.id)
+            .execution_options(synchronize_session=False)
+        )
+    return colleague, front_desk, added
+
+
+def _ensure_week_of_appointments(
+    owner: User, colleague: User, front_desk: User, now: datetime
+) -> bool:
+    """A week of bookings for both practitioners, from today in the practice's time zone, once
+    (a practice that has any appointment keeps its own). The front desk books them through the
+    booking service; a slot already past today cannot be booked, so it is written directly, as
+    the booking it was this morning (still "booked": the practitioner records the session from
+    it). Returns whether any was added."""
+    practice_id = owner.practice_id
+    if db.session.scalar(sa.select(Appointment.id).where(Appointment.practice_id == practice_id)):
+        return False
+    clients = db.session.scalars(
+        sa.select(Client).where(Client.practice_id == practice_id).order_by(Client.display_name)
+    ).all()
+    if not clients:
+        return False
+    zone = appointments.practice_zone(front_desk)
+    today = appointments.today_in_practice(front_desk, now)
+    turn = 0
+    for offset in range(DEMO_WEEK_DAYS):
+        day = today + timedelta(days=offset)
+        for start, minutes in DEMO_SLOTS:
+            for practitioner in (owner, colleague):
+                client = clients[turn % len(clients)]
+                turn += 1
+                kind = appointments.suggested_kind(front_desk, client)
+                starts_at = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
+                if starts_at > now:
+                    appointments.book(
+                        front_desk,
+                        client_id=client.id,
+                        practitioner_id=practitioner.id,
+                        day=day,
+                        start=start,
+                        minutes=minutes,
+                        kind=kind,
+                        note="Demo booking",
+                        now=now,
+                    )
+                    continue
+                db.session.add(
+                    Appointment(
+                        uid=uuid.uuid4().hex,
+                        practice_id=practice_id,
+                        client_id=client.id,
+                        practitioner_id=practitioner.id,
+                        starts_at=starts_at,
+                        ends_at=starts_at + timedelta(minutes=minutes),
+                        time_zone=zone.key,
+                        kind=kind,
+                        status="booked",
+                        note="Demo booking",
+                        sequence=0,
+                        booked_by_id=front_desk.id,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                db.session.flush()
+    return True
