@@ -235,8 +235,17 @@ def _echo_refit(result) -> None:
         click.echo(f"  correlation of the k_bio and k_uv estimates: {result.correlation:+.2f}")
 
 
+PRACTICE_ID_HELP = "Practice id (smptrack model show lists them)."
+
+
 @model_group.command("refit")
-@click.option("--practice", "practice_id", type=int, default=None, help="Practitioner user id.")
+@click.option(
+    "--practice",
+    "practice_id",
+    type=int,
+    default=None,
+    help=PRACTICE_ID_HELP,
+)
 @click.option("--adopt", is_flag=True, help="Adopt the estimate (only with --practice).")
 @with_appcontext
 def model_refit(practice_id: int | None, adopt: bool) -> None:
@@ -258,8 +267,8 @@ def model_refit(practice_id: int | None, adopt: bool) -> None:
     except ServiceError as exc:
         _fail(exc.message)
     for pid in ids:
-        user = refit.practice(pid)
-        click.echo(f"Practice {pid} ({user.display_name}):")
+        practice = refit.practice(pid)
+        click.echo(f"Practice {pid} ({practice.name}):")
         current = model_versions.current_version(pid)
         click.echo(f"  current model: {model_versions.label(current)}")
         try:
@@ -281,9 +290,7 @@ def model_refit(practice_id: int | None, adopt: bool) -> None:
             if not result.adoptable:
                 _fail("the estimate did not pass the checks above; nothing was changed.")
             version = model_versions.propose(pid, result, now, created_by=None)
-            total = db.session.scalar(
-                db.select(db.func.count()).where(Client.practitioner_id == pid)
-            )
+            total = db.session.scalar(db.select(db.func.count()).where(Client.practice_id == pid))
             bar, advance = _progress("Rebuilding projections", total or 0)
             with bar:
                 count = model_versions.adopt(version, now, progress=advance)
@@ -292,7 +299,13 @@ def model_refit(practice_id: int | None, adopt: bool) -> None:
 
 
 @model_group.command("revert")
-@click.option("--practice", "practice_id", type=int, required=True, help="Practitioner user id.")
+@click.option(
+    "--practice",
+    "practice_id",
+    type=int,
+    required=True,
+    help=PRACTICE_ID_HELP,
+)
 @with_appcontext
 def model_revert(practice_id: int) -> None:
     """Go back to the practice's previous model version (or the defaults), and rebuild."""
@@ -305,7 +318,7 @@ def model_revert(practice_id: int) -> None:
     try:
         refit.practice(practice_id)
         total = db.session.scalar(
-            db.select(db.func.count()).where(Client.practitioner_id == practice_id)
+            db.select(db.func.count()).where(Client.practice_id == practice_id)
         )
         bar, advance = _progress("Rebuilding projections", total or 0)
         with bar:
@@ -320,7 +333,13 @@ def model_revert(practice_id: int) -> None:
 
 
 @model_group.command("show")
-@click.option("--practice", "practice_id", type=int, default=None, help="Practitioner user id.")
+@click.option(
+    "--practice",
+    "practice_id",
+    type=int,
+    default=None,
+    help=PRACTICE_ID_HELP,
+)
 @with_appcontext
 def model_show(practice_id: int | None) -> None:
     """Each practice's current model version and its constants."""

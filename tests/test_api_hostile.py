@@ -213,9 +213,9 @@ def _each_request_in_its_own_context(app: Flask) -> None:
 @pytest.fixture
 def world(app: Flask, personas: Personas) -> World:
     p, q = personas.practitioner_p, personas.practitioner_q
-    pigment = Pigment(practitioner_id=p.id, brand="Perma", line="", shade="Jet")
+    pigment = Pigment(practice_id=p.practice_id, brand="Perma", line="", shade="Jet")
     lot_p = PigmentLot(pigment=pigment, lot_number="P-1", expires_on=date(2030, 1, 1))
-    foreign = Pigment(practitioner_id=q.id, brand="Other", line="", shade="Ink")
+    foreign = Pigment(practice_id=q.practice_id, brand="Other", line="", shade="Ink")
     lot_q = PigmentLot(pigment=foreign, lot_number="Q-1", expires_on=date(2030, 1, 1))
     treatment = TreatmentSession(
         client_id=personas.record_a.id,

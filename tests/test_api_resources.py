@@ -85,8 +85,8 @@ def audit_lines(action: str | None = None) -> list[AuditEvent]:
 
 def lot_of(practitioner: User, *, expires_on: date = date(2030, 1, 1), number: str = "L1"):
     pigment = db.session.scalar(
-        sa.select(Pigment).where(Pigment.practitioner_id == practitioner.id)
-    ) or Pigment(practitioner_id=practitioner.id, brand="Perma", line="", shade="Jet")
+        sa.select(Pigment).where(Pigment.practice_id == practitioner.practice_id)
+    ) or Pigment(practice_id=practitioner.practice_id, brand="Perma", line="", shade="Jet")
     lot = PigmentLot(pigment=pigment, lot_number=number, expires_on=expires_on)
     db.session.add_all([pigment, lot])
     db.session.commit()
@@ -154,6 +154,7 @@ def test_a_practitioner_adds_a_client_to_their_practice_and_it_is_audited(
     body = response.get_json()
     created = db.session.get(Client, body["id"])
     assert created.practitioner_id == personas.practitioner_p.id
+    assert created.practice_id == personas.practitioner_p.practice_id
     assert created.email == "cy@clients.test"
     assert created.time_zone == "Europe/Paris"
     assert body["url"] == f"/api/v1/clients/{created.id}"
@@ -632,7 +633,7 @@ def test_a_practitioner_keeps_a_catalogue_of_pigments_and_lots(
 
     assert created.status_code == 201 and lot.status_code == 201
     [stored] = rows(Pigment)
-    assert (stored.practitioner_id, stored.base) == (personas.practitioner_p.id, "mixed")
+    assert (stored.practice_id, stored.base) == (personas.practitioner_p.practice_id, "mixed")
     [listed] = as_p.get("/api/v1/pigments").get_json()["items"]
     assert [lot["lot_number"] for lot in listed["lots"]] == ["A-1"]
     assert as_q.get("/api/v1/pigments").get_json()["items"] == []

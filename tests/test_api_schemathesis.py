@@ -48,7 +48,7 @@ def bearer(fuzzer: User) -> dict[str, str]:
 
 def real_ids(practitioner: User) -> dict[str, dict[str, int]]:
     """Rows of the practice for each path parameter name: for DELETE, rows to spare."""
-    pigment = Pigment(practitioner_id=practitioner.id, brand="Fuzz", line="", shade="Black")
+    pigment = Pigment(practice_id=practitioner.practice_id, brand="Fuzz", line="", shade="Black")
     lot = PigmentLot(pigment=pigment, lot_number="F-1", expires_on=date(2030, 1, 1))
     record = make_client(practitioner, "Flo Fuzzed")
     to_erase = make_client(practitioner, "Erin Erasable")

@@ -112,7 +112,9 @@ def test_reading_the_sun_log(practitioner: Doors, personas: Personas) -> None:
 
 def test_reading_a_session(practitioner: Doors, personas: Personas) -> None:
     lot = PigmentLot(
-        pigment=Pigment(practitioner_id=personas.practitioner_p.id, brand="P", line="", shade="J"),
+        pigment=Pigment(
+            practice_id=personas.practitioner_p.practice_id, brand="P", line="", shade="J"
+        ),
         lot_number="L1",
         expires_on=date(2030, 1, 1),
     )

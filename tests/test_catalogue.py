@@ -93,7 +93,7 @@ def test_a_practitioner_adds_pigments_and_their_lots_to_their_own_catalogue(
     assert [x.brand for x in listed] == ["Amber Co", "Noir Studio"]
     assert listed[0].id == pigment.id and listed[0].lots == []
     assert [x.lot_number for x in listed[1].lots] == ["L-050", "L-100"]  # by expiry
-    assert listed[1].practitioner_id == p.id
+    assert listed[1].practice_id == p.practice_id
     assert catalogue.list_pigments(personas.practitioner_q) == []
 
 
@@ -311,10 +311,13 @@ def test_the_catalogue_page_adds_a_pigment_and_sends_the_practitioner_to_add_its
         "/pigments/",
         data={"brand": "Noir Studio", "line": "", "shade": "Charcoal", "base": "iron_oxide"},
     )
-    (pigment,) = committed(sa.select(Pigment.id, Pigment.practitioner_id, Pigment.base))
+    (pigment,) = committed(sa.select(Pigment.id, Pigment.practice_id, Pigment.base))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/pigments/{pigment.id}")
-    assert (pigment.practitioner_id, pigment.base) == (personas.practitioner_p.id, "iron_oxide")
+    assert (pigment.practice_id, pigment.base) == (
+        personas.practitioner_p.practice_id,
+        "iron_oxide",
+    )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Noir Studio Charcoal" in page and "No lots yet" in page
     assert "Noir Studio Charcoal" in client.get("/pigments/").get_data(as_text=True)

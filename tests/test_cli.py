@@ -200,5 +200,7 @@ def test_serve_demo_twice_creates_the_demo_practice_once(tmp_path: Path) -> None
         assert conn.execute(sa.text("SELECT count(*) FROM clients")).scalar() == len(
             demo.DEMO_CLIENTS
         )
-        assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar() == 2
+        # The owner, the colleague, the front desk and the client: each once.
+        assert conn.execute(sa.text("SELECT count(*) FROM users")).scalar() == 4
+        assert conn.execute(sa.text("SELECT count(*) FROM practices")).scalar() == 1
     engine.dispose()

@@ -96,7 +96,7 @@ def test_the_catalogue_has_lots_one_of_them_expired_and_every_placement_names_on
     practitioner = db.session.scalar(sa.select(User).where(User.email == demo.PRACTITIONER_EMAIL))
 
     lots = db.session.scalars(
-        sa.select(PigmentLot).join(Pigment).where(Pigment.practitioner_id == practitioner.id)
+        sa.select(PigmentLot).join(Pigment).where(Pigment.practice_id == practitioner.practice_id)
     ).all()
     expired = [lot.lot_number for lot in lots if lot.expires_on < NOW.date()]
 

@@ -127,6 +127,7 @@ def test_a_scan_of_500_ids_writes_a_bounded_number_of_rows_and_counts_every_atte
         sa.insert(Client),
         [
             {
+                "practice_id": personas.practitioner_p.practice_id,
                 "practitioner_id": personas.practitioner_p.id,
                 "display_name": f"Scanned {n}",
                 "time_zone": "Europe/London",

@@ -117,7 +117,7 @@ def test_the_fast_recompute_stores_what_the_reference_path_stores(app: Flask) ->
     seed_varied(rng, own_practice, 40)
     make_client(default_practice, "Never treated")
     version = PracticeModelVersion(
-        practitioner_id=own_practice.id,
+        practice_id=own_practice.practice_id,
         k_bio=0.071,
         k_uv=1.9e-4,
         sigma=0.27,
@@ -127,7 +127,7 @@ def test_the_fast_recompute_stores_what_the_reference_path_stores(app: Flask) ->
     db.session.add(version)
     db.session.flush()
     model_versions.adopt(version, NOW)  # the reference path: refresh_client per ORM object
-    others = sa.select(Client).where(Client.practitioner_id == default_practice.id)
+    others = sa.select(Client).where(Client.practice_id == default_practice.practice_id)
     for record in db.session.scalars(others).all():
         projections.refresh_client(record, NOW)
     db.session.commit()

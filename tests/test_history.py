@@ -40,10 +40,14 @@ def make_lot(
     expires_on: date = date(2030, 1, 1),
 ) -> PigmentLot:
     pigment = db.session.scalar(
-        sa.select(Pigment).where(Pigment.practitioner_id == practitioner.id, Pigment.shade == shade)
+        sa.select(Pigment).where(
+            Pigment.practice_id == practitioner.practice_id, Pigment.shade == shade
+        )
     )
     if pigment is None:
-        pigment = Pigment(practitioner_id=practitioner.id, brand="Nordic", line="Pro", shade=shade)
+        pigment = Pigment(
+            practice_id=practitioner.practice_id, brand="Nordic", line="Pro", shade=shade
+        )
         db.session.add(pigment)
         db.session.flush()
     lot = PigmentLot(pigment_id=pigment.id, lot_number=number, expires_on=expires_on)

@@ -33,7 +33,9 @@ def _refused(obj: object) -> None:
 
 
 def _lot(practitioner: User, number: str = "L-001") -> PigmentLot:
-    pigment = Pigment(practitioner_id=practitioner.id, brand="Brand", shade="Dark", base="carbon")
+    pigment = Pigment(
+        practice_id=practitioner.practice_id, brand="Brand", shade="Dark", base="carbon"
+    )
     db.session.add(pigment)
     db.session.flush()
     lot = PigmentLot(pigment_id=pigment.id, lot_number=number, expires_on=date(2028, 1, 1))

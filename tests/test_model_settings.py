@@ -169,7 +169,7 @@ def test_another_practitioner_changes_only_their_own_practice(
     assert response.get_json()["clients_replanned"] == 1  # their own record_b
     assert stored(treated) == before
     [row] = db.session.scalars(sa.select(PracticeSettings)).all()
-    assert row.practitioner_id == personas.practitioner_q.id
+    assert row.practice_id == personas.practitioner_q.practice_id
 
 
 def test_a_client_cannot_read_or_change_practice_settings(app: Flask, personas: Personas) -> None:

@@ -31,7 +31,7 @@ def fresh_login(app: Flask, user) -> object:
     return log_in(app.test_client(), user)
 
 
-def snapshot(practitioner_id: int) -> dict[int, tuple]:
+def snapshot(practice_id: int) -> dict[int, tuple]:
     """Per client of the practice: the stored projection's model version, the client row's
     version and date, the pending touch-up reminder's due time and the crown's density now."""
     db.session.expire_all()
@@ -44,7 +44,7 @@ def snapshot(practitioner_id: int) -> dict[int, tuple]:
             ClientProjection.document,
         )
         .join(ClientProjection, ClientProjection.client_id == Client.id)
-        .where(Client.practitioner_id == practitioner_id)
+        .where(Client.practice_id == practice_id)
     ).all()
     reminders = dict(
         db.session.execute(
@@ -75,7 +75,7 @@ def test_refit_adopt_and_revert_through_the_page(app: Flask, personas: Personas)
     projections.refresh_stale(datetime.now(UTC))
     model_versions.rebuild_practice(practitioner.id, datetime.now(UTC))  # client A's too
     db.session.commit()
-    before = snapshot(practitioner.id)
+    before = snapshot(practitioner.practice_id)
     assert {v[0] for v in before.values()} == {fade.MODEL_VERSION}
     assert before[recent.id][3] is not None
 
@@ -84,7 +84,7 @@ def test_refit_adopt_and_revert_through_the_page(app: Flask, personas: Personas)
     assert refitted.status_code == 302
     version = db.session.scalar(sa.select(PracticeModelVersion))
     assert version.adopted_at is None  # a proposal: nothing changed yet
-    assert snapshot(practitioner.id) == before
+    assert snapshot(practitioner.practice_id) == before
     page = browser.get(refitted.headers["Location"]).get_data(as_text=True)
     assert "The checks pass" in page and "90 % interval" in page
 
@@ -92,10 +92,10 @@ def test_refit_adopt_and_revert_through_the_page(app: Flask, personas: Personas)
     adopt_url = f"/practice/model/versions/{version.id}/adopt"
     assert browser.get(adopt_url).status_code == 200
     assert browser.post(adopt_url, data={"submit": "Confirm"}).status_code == 422
-    assert snapshot(practitioner.id) == before
+    assert snapshot(practitioner.practice_id) == before
 
     assert browser.post(adopt_url, data={"confirm": "y", "submit": "Confirm"}).status_code == 302
-    adopted = snapshot(practitioner.id)
+    adopted = snapshot(practitioner.practice_id)
     label = model_versions.label(db.session.get(PracticeModelVersion, version.id))
     assert label != fade.MODEL_VERSION and f"v{version.id}" in label
     assert {v[0] for v in adopted.values()} == {label}
@@ -108,14 +108,14 @@ def test_refit_adopt_and_revert_through_the_page(app: Flask, personas: Personas)
     assert adopted[recent.id][2] < before[recent.id][2]
     assert adopted[recent.id][3] != before[recent.id][3]
     # Other practices are untouched.
-    other = snapshot(personas.practitioner_q.id)
+    other = snapshot(personas.practitioner_q.practice_id)
     assert all(v[0] == fade.MODEL_VERSION for v in other.values())
     assert "in use" in browser.get("/practice/model").get_data(as_text=True)
 
     assert browser.get("/practice/model/revert").status_code == 200
     reverted = browser.post("/practice/model/revert", data={"confirm": "y", "submit": "Confirm"})
     assert reverted.status_code == 302
-    assert snapshot(practitioner.id) == before
+    assert snapshot(practitioner.practice_id) == before
     row = db.session.get(PracticeModelVersion, version.id)
     assert row.retired_at is not None and row.reverted_at is not None
     # A used proposal cannot be adopted again.
@@ -127,7 +127,7 @@ def test_revert_steps_back_one_version_at_a_time(app: Flask, personas: Personas)
     now = datetime.now(UTC)
     first, second = (
         PracticeModelVersion(
-            practitioner_id=practitioner.id,
+            practice_id=practitioner.practice_id,
             k_bio=k,
             k_uv=1.4e-4,
             sigma=0.3,
@@ -151,7 +151,7 @@ def test_revert_steps_back_one_version_at_a_time(app: Flask, personas: Personas)
 
 def test_a_refit_that_fails_its_checks_cannot_be_adopted(app: Flask, personas: Personas) -> None:
     version = PracticeModelVersion(
-        practitioner_id=personas.practitioner_p.id,
+        practice_id=personas.practitioner_p.practice_id,
         k_bio=0.06,
         k_uv=1.4e-4,
         sigma=0.3,
@@ -177,7 +177,7 @@ def test_another_practice_sees_404_for_these_versions_and_a_client_403(
     app: Flask, personas: Personas
 ) -> None:
     version = PracticeModelVersion(
-        practitioner_id=personas.practitioner_p.id,
+        practice_id=personas.practitioner_p.practice_id,
         k_bio=0.06,
         k_uv=1.4e-4,
         sigma=0.3,

@@ -27,7 +27,7 @@ def stored_date(client_id: int) -> date | None:
 
 @pytest.fixture
 def api(app: Flask, personas: Personas):
-    pigment = Pigment(practitioner_id=personas.practitioner_p.id, brand="B", shade="Dark")
+    pigment = Pigment(practice_id=personas.practitioner_p.practice_id, brand="B", shade="Dark")
     db.session.add(pigment)
     db.session.flush()
     lot = PigmentLot(pigment_id=pigment.id, lot_number="L1", expires_on=TODAY + timedelta(400))

@@ -260,6 +260,7 @@ def _session_body(placement: dict[str, str]) -> dict[str, str]:
 def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     """A page per form class with text fields; built in a fresh database for each test."""
     from smptrack.account.forms import ChangePasswordForm, SettingsForm
+    from smptrack.appointments.forms import BookForm
     from smptrack.assessments.forms import AssessmentForm
     from smptrack.auth.forms import (
         AcceptInviteForm,
@@ -274,7 +275,7 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     from smptrack.reminders.forms import PracticeSettingsForm
     from smptrack.treatments.forms import ClientSessionForm, PractitionerSessionForm
 
-    pigment = Pigment(practitioner_id=p.practitioner_p.id, brand="Perma", line="", shade="Jet")
+    pigment = Pigment(practice_id=p.practitioner_p.practice_id, brand="Perma", line="", shade="Jet")
     lot = PigmentLot(pigment=pigment, lot_number="P-1", expires_on=date(2030, 1, 1))
     db.session.add_all([pigment, lot])
     db.session.flush()
@@ -365,6 +366,19 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
             f"/clients/{p.record_b.id}/erase", {"confirm_name": "Bea Client"}, p.practitioner_q
         ),
         EraseOwnAccountForm: Page("/me/erase", {"password": PASSWORD}, p.client_a),
+        BookForm: Page(
+            "/appointments/new",
+            {
+                "client_id": str(p.record_a.id),
+                "practitioner_id": str(p.practitioner_p.id),
+                "day": (datetime.now(UTC) + timedelta(days=7)).date().isoformat(),
+                "start": "10:00",
+                "minutes": "180",
+                "kind": "initial",
+                "note": "Prefers mornings.\nParks at the back.",
+            },
+            p.front_desk_p,
+        ),
         PracticeSettingsForm: Page(
             "/practice/reminders",
             {
@@ -439,6 +453,7 @@ FORM_NAMES = [
     "EraseClientForm",
     "EraseOwnAccountForm",
     "PracticeSettingsForm",
+    "BookForm",
 ]
 
 
@@ -695,6 +710,11 @@ VOCABULARY_OF = {
     ("audit_events", "action"): vocabulary.AUDIT_ACTIONS,
     ("account_mail", "status"): vocabulary.ACCOUNT_MAIL_STATUSES,
     ("practice_model_versions", "source"): vocabulary.MODEL_VERSION_SOURCES,
+    ("practice_members", "role"): vocabulary.MEMBER_ROLES,
+    ("member_invitations", "role"): vocabulary.MEMBER_ROLES,
+    ("appointments", "status"): vocabulary.APPOINTMENT_STATUSES,
+    ("appointments", "kind"): vocabulary.SESSION_KINDS,
+    ("calendar_feeds", "scope"): vocabulary.CALENDAR_FEED_SCOPES,
 }
 RANGE_OF = {
     ("clients", "fitzpatrick"): limits.FITZPATRICK,
@@ -712,6 +732,7 @@ RANGE_OF = {
     ("practice_settings", "touch_up_threshold_pct"): limits.TOUCH_UP_THRESHOLD_PCT,
     ("practice_settings", "waking_hours_start"): limits.WAKING_HOURS_START,
     ("practice_settings", "waking_hours_end"): limits.WAKING_HOURS_END,
+    ("practice_settings", "appointment_reminder_hours"): limits.APPOINTMENT_REMINDER_HOURS,
     ("reminder_preferences", "touch_up_lead_days"): limits.TOUCH_UP_LEAD_DAYS,
 }
 _IN = re.compile(

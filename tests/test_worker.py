@@ -436,7 +436,9 @@ def test_send_due_on_the_command_line_sends_and_status_counts(
     # The real clock: a practice that sends at any hour, so the test passes at any hour.
     db.session.add(
         PracticeSettings(
-            practitioner_id=personas.practitioner_p.id, waking_hours_start=0, waking_hours_end=24
+            practice_id=personas.practitioner_p.practice_id,
+            waking_hours_start=0,
+            waking_hours_end=24,
         )
     )
     ids = add_due(personas.record_a, 3, due=datetime.now(UTC) - timedelta(minutes=1))

@@ -62,7 +62,9 @@ def due_clients(personas: Personas, count: int) -> list[Client]:
     """Clients of a practice that sends at any hour (the test runs on the real clock)."""
     db.session.add(
         PracticeSettings(
-            practitioner_id=personas.practitioner_p.id, waking_hours_start=0, waking_hours_end=24
+            practice_id=personas.practitioner_p.practice_id,
+            waking_hours_start=0,
+            waking_hours_end=24,
         )
     )
     clients = [

@@ -360,7 +360,8 @@ class ClientOut(ResponseModel):
     display_name: str
     email: str | None
     time_zone: str
-    practitioner_id: int | None
+    practice_id: int | None = Field(description="The practice (tenant) the record belongs to.")
+    practitioner_id: int | None = Field(description="The assigned practitioner of the practice.")
     has_login: bool
     notes: str
     next_touch_up_on: date | None = Field(description="The projected touch-up date.")
@@ -377,6 +378,7 @@ class ClientOut(ResponseModel):
             display_name=client.display_name,
             email=client.email,
             time_zone=client.time_zone,
+            practice_id=client.practice_id,
             practitioner_id=client.practitioner_id,
             has_login=client.user_id is not None,
             notes=client.notes or "",

@@ -61,8 +61,8 @@ class Client(db.Model):
     practice_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("practices.id", ondelete="RESTRICT")
     )
-    # The assigned practitioner, a member of the practice. RESTRICT: a practitioner with clients cannot be deleted by accident; hand the clients over
-    # or erase them first.
+    # The assigned practitioner, a member of the practice. RESTRICT: a practitioner with
+    # clients cannot be deleted by accident; hand the clients over or erase them first.
     practitioner_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )

@@ -40,28 +40,26 @@ class ConfirmForm(BaseForm):
     submit = SubmitField("Confirm")
 
 
-def _counts(practitioner_id: int) -> tuple[int, int]:
-    clients = db.session.scalar(
-        sa.select(sa.func.count()).where(Client.practitioner_id == practitioner_id)
-    )
+def _counts(practice_id: int) -> tuple[int, int]:
+    clients = db.session.scalar(sa.select(sa.func.count()).where(Client.practice_id == practice_id))
     rated = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(FadeAssessment.client_id)))
         .join(Client, Client.id == FadeAssessment.client_id)
-        .where(Client.practitioner_id == practitioner_id)
+        .where(Client.practice_id == practice_id)
     )
     return clients or 0, rated or 0
 
 
 def _page(status: int = 200, **extra):
     access.require_practitioner(current_user)
-    current = model_versions.current_version(current_user.id)
-    clients, rated = _counts(current_user.id)
+    current = model_versions.current_version(current_user.practice_id)
+    clients, rated = _counts(current_user.practice_id)
     return render_template(
         "practice_model/index.html",
         current=current,
         constants=model_versions.constants_of(current),
         defaults=fade.DEFAULT_CONSTANTS,
-        versions=model_versions.history(current_user.id),
+        versions=model_versions.history(current_user.practice_id),
         clients=clients,
         rated=rated,
         limit=IN_REQUEST_LIMIT,
@@ -80,25 +78,27 @@ def index():
 @bp.route("/practice/model/refit", methods=["POST"])
 @role_required("practitioner")
 def run_refit():
+    # Refitting, adopting and reverting change every client's projection: the owner's call.
+    access.require_owner(current_user)
     form = ActionForm()
     if not form.validate_on_submit():
         return _page(422, form=form, error="The form expired; please try again.")
-    _, rated = _counts(current_user.id)
+    _, rated = _counts(current_user.practice_id)
     if rated > IN_REQUEST_LIMIT:
         return _page(
             422,
             error=(
                 f"Your practice has {rated} rated clients, more than this page refits while you "
                 f"wait ({IN_REQUEST_LIMIT}). Run `smptrack model refit --practice "
-                f"{current_user.id}` on the server instead."
+                f"{current_user.practice_id}` on the server instead."
             ),
         )
     now = utc_now()
     try:
-        result = refit.run(current_user.id, now)
+        result = refit.run(current_user.practice_id, now)
     except ServiceError as exc:
         return _page(422, error=exc.message)
-    version = model_versions.propose(current_user.id, result, now, created_by=current_user)
+    version = model_versions.propose(current_user.practice_id, result, now, created_by=current_user)
     commit(now)
     return redirect(url_for("practice_model.version", version_id=version.id))
 
@@ -121,8 +121,9 @@ def version(version_id: int):
 @role_required("practitioner")
 def adopt(version_id: int):
     found = model_versions.get_version(current_user, version_id)
+    access.require_owner(current_user)
     form = ConfirmForm()
-    clients, _ = _counts(current_user.id)
+    clients, _ = _counts(current_user.practice_id)
     status = 200
     if form.validate_on_submit():
         if form.confirm.data:
@@ -165,18 +166,18 @@ def _confirm_page(action: str, version, form: ConfirmForm, clients: int, status:
 @bp.route("/practice/model/revert", methods=["GET", "POST"])
 @role_required("practitioner")
 def revert():
-    access.require_practitioner(current_user)
-    current = model_versions.current_version(current_user.id)
+    access.require_owner(current_user)
+    current = model_versions.current_version(current_user.practice_id)
     if current is None:
         flash("Your practice already uses the documented default constants.")
         return redirect(url_for("practice_model.index"))
     form = ConfirmForm()
-    clients, _ = _counts(current_user.id)
+    clients, _ = _counts(current_user.practice_id)
     status = 200
     if form.validate_on_submit():
         if form.confirm.data:
             now = utc_now()
-            previous, count = model_versions.revert(current_user.id, now)
+            previous, count = model_versions.revert(current_user.practice_id, now)
             commit(now)
             flash(
                 f"Back to {model_versions.label(previous)}; {count} clients' projections rebuilt."

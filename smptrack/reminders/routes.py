@@ -53,18 +53,18 @@ def mine():
     prefs = reminder_facts.preferences_of(client)
     form = PreferencesForm()
     if request.method == "GET":
-        for kind in protocol.KINDS:
+        for kind in protocol.CHOSEN_KINDS:
             getattr(form, kind).data = kind in prefs.kinds
         form.touch_up_lead_days.data = (
             prefs.touch_up_lead
             if prefs.touch_up_lead is not None
-            else reminder_facts.practice_protocol(client.practitioner_id).offsets.touch_up_lead
+            else reminder_facts.practice_protocol(client.practice_id).offsets.touch_up_lead
         )
         form.unsubscribe_all.data = prefs.unsubscribed_all
     status = 200
     if form.validate_on_submit():
         data = reminder_preferences.PreferencesInput(
-            kinds=frozenset(k for k in protocol.KINDS if getattr(form, k).data),
+            kinds=frozenset(k for k in protocol.CHOSEN_KINDS if getattr(form, k).data),
             touch_up_lead_days=form.touch_up_lead_days.data,
             unsubscribe_all=form.unsubscribe_all.data,
         )

@@ -220,7 +220,7 @@ class Sender(outbox.OutboxSender):
             return NotNow("Cancelled: the client has no email address.")
         if reminder_facts.is_unsubscribed(client, reminder.kind):
             return NotNow("Cancelled: the client unsubscribed.")
-        practice = self._practice(client.practitioner_id)
+        practice = self._practice(client.practice_id)
         zone = reminder_facts.client_zone(client)
         if self.settings.respect_waking_hours:
             awake = protocol.next_waking_moment(now, zone, practice.hours)
@@ -232,11 +232,11 @@ class Sender(outbox.OutboxSender):
         )
         return Rendered(message, client.email)
 
-    def _practice(self, practitioner_id: int | None) -> reminder_facts.PracticeProtocol:
+    def _practice(self, practice_id: int | None) -> reminder_facts.PracticeProtocol:
         # Cached for one sweep (cleared at its end): settings rarely change mid-sweep.
-        if practitioner_id not in self._practices:
-            self._practices[practitioner_id] = reminder_facts.practice_protocol(practitioner_id)
-        return self._practices[practitioner_id]
+        if practice_id not in self._practices:
+            self._practices[practice_id] = reminder_facts.practice_protocol(practice_id)
+        return self._practices[practice_id]
 
     def _practitioner(self, practitioner_id: int | None) -> User | None:
         if practitioner_id is None:

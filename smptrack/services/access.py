@@ -132,6 +132,13 @@ def get_practitioner_of_practice(actor: Actor, user_id: int) -> User:
     return member
 
 
+def refuse_front_desk(actor: Actor) -> None:
+    """Clinical loaders call this first: the front desk may not use them at all (403), and a
+    session's id then tells them nothing either way."""
+    if is_member(actor) and not sees_clinical(actor):
+        raise Forbidden("The front desk does not see clinical records.")
+
+
 def require_member(actor: Actor) -> None:
     if not is_member(actor):
         raise Forbidden("Only a member of a practice can do this.")
@@ -228,6 +235,31 @@ def may_manage_practice(actor: Actor, client: Client) -> bool:
     return sees_clinical(actor) and client.practice_id == practice_id_of(actor)
 
 
+def is_own_record(actor: Actor, client: Client) -> bool:
+    return actor.role == "client" and client.user_id == actor.id
+
+
+def may_record_for(actor: Actor, client: Client) -> bool:
+    """Record a session for ``client``: a practitioner of their practice, or the client."""
+    return may_manage_practice(actor, client) or is_own_record(actor, client)
+
+
+def may_change_session(actor: Actor, client: Client, treatment_session: Any) -> bool:
+    """Change or delete a session: whoever's side logged it. The practice changes the sessions
+    it recorded, not those the client logged; the client only those they logged themself."""
+    logged_by_client = (
+        client.user_id is not None and treatment_session.logged_by_id == client.user_id
+    )
+    if may_manage_practice(actor, client):
+        return not logged_by_client
+    return is_own_record(actor, client) and treatment_session.logged_by_id == actor.id
+
+
+def may_export_or_erase(actor: Actor, client: Client) -> bool:
+    """Export or erase a record: a practitioner of the client's practice, or the client."""
+    return may_manage_practice(actor, client) or is_own_record(actor, client)
+
+
 def require_practice_of(actor: Actor, client: Client) -> None:
     if not may_manage_practice(actor, client):
         raise Forbidden("Only a practitioner of the client's practice can do this.")
@@ -253,6 +285,64 @@ def may_see_reminder_error(actor: Actor, client: Client, status: str) -> bool:
 def listable_users(actor: Actor) -> sa.Select[tuple[User]]:
     require_admin(actor)
     return sa.select(User)
+
+
+# --- Calendar feeds (services/calendar_feeds.py) ---------------------------------------------
+#
+# A feed URL is personal: each holder has their own secret, so stopping or regenerating one
+# never breaks a colleague's calendar, and a member who leaves takes only their own URLs with
+# them (``calendar_feed_serves`` refuses them at the next fetch). What the feeds carry is the
+# schedule (client names, times, kind, practitioner), never notes or placements; the client's
+# own feed adds their projected touch-up window.
+
+_PRACTITIONER_MEMBER_ROLES = frozenset({"owner", "practitioner"})
+
+
+def own_calendar_feed_scopes(actor: Actor | None) -> tuple[str, ...]:
+    """The feeds ``actor`` may hold for themselves: a practitioner (owner included) their own
+    appointments and the practice's schedule; the front desk the practice's schedule (every
+    member sees it, ``visible_appointments``); a client their own appointments and touch-up
+    window (once their record belongs to a practice). Admins and anonymous: none."""
+    if actor is None:
+        return ()
+    if sees_clinical(actor) and getattr(actor, "member_role", None) in _PRACTITIONER_MEMBER_ROLES:
+        return ("practitioner", "practice")
+    if is_member(actor):
+        return ("practice",)
+    if actor.role == "client":
+        return ("client",)
+    return ()
+
+
+def may_issue_client_feed(actor: Actor, client: Client) -> bool:
+    """Issue, regenerate or stop ``client``'s feed on their behalf: a practitioner of their
+    practice (the feed shows the projected window, which the front desk does not see)."""
+    return may_manage_practice(actor, client)
+
+
+def calendar_feed_serves(
+    scope: str,
+    feed_practice_id: int,
+    *,
+    holder_active: bool | None = None,
+    holder_role: str | None = None,
+    holder_practice_id: int | None = None,
+    holder_member_role: str | None = None,
+    client_practice_id: int | None = None,
+) -> bool:
+    """Whether a live feed still answers (checked at every fetch, from its holder as stored
+    now): a member's feed while they are an active member of the feed's practice (and, for
+    their own appointments, still a practitioner there); a client's while the client record
+    belongs to the practice that issued it."""
+    if scope == "client":
+        return client_practice_id is not None and client_practice_id == feed_practice_id
+    if not holder_active or holder_role not in STAFF_ROLES:
+        return False
+    if holder_practice_id != feed_practice_id:
+        return False
+    if scope == "practitioner":
+        return holder_role == "practitioner" and holder_member_role in _PRACTITIONER_MEMBER_ROLES
+    return scope == "practice"
 
 
 # --- The practice's members (services/members.py) ---------------------------------------------

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from smptrack.extensions import db
-from smptrack.models import AuditEvent
+from smptrack.models import AuditEvent, Client
 
 if TYPE_CHECKING:  # access.py notes denials here: a runtime import would be circular
     from smptrack.services.access import Actor
@@ -37,6 +37,8 @@ def record_event(
     web layer writes the request's read lines once its response has gone out, in a short
     transaction of its own (smptrack/denials.py), so a page view never takes or waits on the
     write lock. Elsewhere (CLI, worker; writes, exports) the line is added and flushed here.
+    The line belongs to the practice of the record it names (``practice_of_line``), so the
+    practice keeps its lines after an erasure clears ``client_id``.
     """
     noted = _reads.get()
     if action == "read" and noted is not None:
@@ -47,6 +49,7 @@ def record_event(
                 object_type,
                 object_id,
                 now,
+                _actor_practice(actor),
             )
         )
         return None
@@ -54,6 +57,7 @@ def record_event(
         occurred_at=now,
         actor_id=actor.id if actor is not None else None,
         client_id=client_id,
+        practice_id=practice_of_line(actor, client_id),
         action=action,
         object_type=object_type,
         object_id=object_id,
@@ -74,6 +78,22 @@ class Read:
     object_type: str
     object_id: int | None
     occurred_at: datetime
+    # The reader's practice (None for a client): the line's when it names no record.
+    practice_id: int | None = None
+
+
+def _actor_practice(actor: Actor | None) -> int | None:
+    if actor is None or actor.role not in ("practitioner", "front_desk"):
+        return None
+    return getattr(actor, "practice_id", None)
+
+
+def practice_of_line(actor: Actor | None, client_id: int | None) -> sa.ScalarSelect | int | None:
+    """The practice an audit line belongs to: the named record's (a subquery evaluated inside
+    the INSERT, no extra statement), else the actor's."""
+    if client_id is not None:
+        return sa.select(Client.practice_id).where(Client.id == client_id).scalar_subquery()
+    return _actor_practice(actor)
 
 
 _reads: ContextVar[list[Read] | None] = ContextVar("smptrack_reads", default=None)
@@ -99,14 +119,22 @@ def record_reads(reads: list[Read], *, remote_addr: str | None) -> None:
         return
     address = (remote_addr or "")[:45] or None
     # A Core INSERT, not ORM objects and a flush: this runs after every page view and API read,
-    # and the unit of work's bookkeeping for rows nothing reads back was half its cost.
+    # and the unit of work's bookkeeping for rows nothing reads back was half its cost. Each
+    # line's practice is its record's, looked up inside the INSERT (the reader's without one).
+    record_practice = (
+        sa.select(Client.practice_id).where(Client.id == sa.bindparam("named")).scalar_subquery()
+    )
     db.session.execute(
-        sa.insert(AuditEvent),
+        sa.insert(AuditEvent).values(
+            practice_id=sa.func.coalesce(record_practice, sa.bindparam("reader_practice"))
+        ),
         [
             {
                 "occurred_at": read.occurred_at,
                 "actor_id": read.actor_id,
                 "client_id": read.client_id,
+                "named": read.client_id,
+                "reader_practice": read.practice_id,
                 "action": "read",
                 "object_type": read.object_type,
                 "object_id": read.object_id,
@@ -246,6 +274,8 @@ def record_denial(
         occurred_at=now,
         actor_id=denial.actor_id,
         client_id=denial.client_id,
+        # The refused record's practice: it is their record someone tried to reach.
+        practice_id=practice_of_line(None, denial.client_id),
         action="denied",
         object_type=denial.object_type,
         object_id=denial.object_id,

@@ -1,7 +1,8 @@
-"""A practitioner's pigment catalogue: pigments, their lots, and the recall trace of a lot.
+"""A practice's pigment catalogue: pigments, their lots, and the recall trace of a lot.
 
-Only a practitioner has a catalogue. A pigment or lot of another practitioner's catalogue raises
-``NotFound``, exactly as one that does not exist. Every function flushes, never commits.
+Only practitioners see a catalogue, their practice's. A pigment or lot of another practice's
+catalogue raises ``NotFound``, exactly as one that does not exist.
+Every function flushes, never commits.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from smptrack.domain.vocabulary import PIGMENT_BASES
 from smptrack.extensions import db
 from smptrack.models import Client, Pigment, PigmentLot, Placement, TreatmentSession
 from smptrack.services import audit
-from smptrack.services.access import Actor, refused, require_practitioner
+from smptrack.services.access import (
+    Actor,
+    practice_id_of,
+    refused,
+    require_practitioner,
+    sees_clinical,
+)
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
 
@@ -111,7 +118,7 @@ def list_pigments(actor: Actor) -> list[Pigment]:
 
 
 def _own_pigments(actor: Actor) -> sa.Select[tuple[Pigment]]:
-    return sa.select(Pigment).where(Pigment.practitioner_id == actor.id)
+    return sa.select(Pigment).where(Pigment.practice_id == practice_id_of(actor))
 
 
 def create_pigment(actor: Actor, data: PigmentInput, *, now: datetime) -> Pigment:
@@ -146,7 +153,7 @@ def create_pigment(actor: Actor, data: PigmentInput, *, now: datetime) -> Pigmen
             {"shade": f"{duplicate.label} is already in your catalogue; add a lot to it instead."},
         )
     pigment = Pigment(
-        practitioner_id=actor.id,
+        practice_id=practice_id_of(actor),
         brand=brand,
         line=line,
         shade=shade,
@@ -179,7 +186,7 @@ def get_lot(actor: Actor, lot_id: int) -> PigmentLot:
     lot = db.session.scalar(
         sa.select(PigmentLot)
         .join(PigmentLot.pigment)
-        .where(PigmentLot.id == lot_id, Pigment.practitioner_id == actor.id)
+        .where(PigmentLot.id == lot_id, Pigment.practice_id == practice_id_of(actor))
         .options(so.contains_eager(PigmentLot.pigment))
     )
     if lot is None:
@@ -190,12 +197,12 @@ def get_lot(actor: Actor, lot_id: int) -> PigmentLot:
 def own_lots(actor: Actor, lot_ids: set[int]) -> dict[int, PigmentLot]:
     """The lots among ``lot_ids`` that are in ``actor``'s catalogue (others are simply absent)."""
     lot_ids = {lot_id for lot_id in lot_ids if is_row_id(lot_id)}
-    if not lot_ids or actor.role != "practitioner":
+    if not lot_ids or not sees_clinical(actor):
         return {}
     lots = db.session.scalars(
         sa.select(PigmentLot)
         .join(PigmentLot.pigment)
-        .where(PigmentLot.id.in_(lot_ids), Pigment.practitioner_id == actor.id)
+        .where(PigmentLot.id.in_(lot_ids), Pigment.practice_id == practice_id_of(actor))
         .options(so.contains_eager(PigmentLot.pigment))
     )
     return {lot.id: lot for lot in lots}

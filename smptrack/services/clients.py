@@ -12,7 +12,7 @@ from smptrack.domain.limits import DISPLAY_NAME_MAX, NOTES_MAX
 from smptrack.extensions import db
 from smptrack.models import Client, TreatmentSession
 from smptrack.services import audit
-from smptrack.services.access import Actor, require_practitioner, visible_clients
+from smptrack.services.access import Actor, practice_id_of, require_practitioner, visible_clients
 from smptrack.services.accounts import check_time_zone, normalise_email
 from smptrack.services.errors import ValidationFailed
 from smptrack.services.pagination import Page
@@ -57,6 +57,7 @@ def create_client(
     if fields:
         raise ValidationFailed("Please correct the highlighted fields.", fields)
     client = Client(
+        practice_id=practice_id_of(actor),
         practitioner_id=actor.id,
         display_name=display_name,
         email=normalised,

@@ -265,7 +265,7 @@ def ensure_demo_data(now: datetime) -> DemoLogins:
     created |= lots[1]
     today = now.date()
     all_records = db.session.scalars(
-        sa.select(Client).where(Client.practitioner_id == practitioner.id)
+        sa.select(Client).where(Client.practice_id == practitioner.practice_id)
     ).all()
     with_sessions = set(
         db.session.scalars(
@@ -290,7 +290,7 @@ def ensure_demo_data(now: datetime) -> DemoLogins:
 def _ensure_clients(practitioner: User, client_user: User, now: datetime) -> list[Client]:
     existing = set(
         db.session.scalars(
-            sa.select(Client.display_name).where(Client.practitioner_id == practitioner.id)
+            sa.select(Client.display_name).where(Client.practice_id == practitioner.practice_id)
         )
     )
     added = []
@@ -298,6 +298,7 @@ def _ensure_clients(practitioner: User, client_user: User, now: datetime) -> lis
         if name in existing:
             continue
         record = Client(
+            practice_id=practitioner.practice_id,
             practitioner_id=practitioner.id,
             user_id=client_user.id if email == CLIENT_EMAIL else None,
             display_name=name,
@@ -321,7 +322,7 @@ def _ensure_catalogue(
     pigments = {
         p.shade: p
         for p in db.session.scalars(
-            sa.select(Pigment).where(Pigment.practitioner_id == practitioner.id)
+            sa.select(Pigment).where(Pigment.practice_id == practitioner.practice_id)
         )
     }
     added = False
@@ -330,7 +331,7 @@ def _ensure_catalogue(
         pigment = pigments.get(shade)
         if pigment is None:
             pigment = Pigment(
-                practitioner_id=practitioner.id,
+                practice_id=practitioner.practice_id,
                 brand=brand,
                 line=line,
                 shade=shade,

@@ -48,9 +48,9 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import account_mail, audit
+from smptrack.services import access, account_mail, audit
 from smptrack.services import exposure as exposure_service
-from smptrack.services.access import Actor, may_manage_practice
+from smptrack.services.access import Actor
 from smptrack.services.errors import Forbidden, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,8 @@ _SECRET_COLUMNS = {
 
 
 def may_export_or_erase(actor: Actor, client: Client) -> bool:
-    """The client's practitioner, or the client themself."""
-    return may_manage_practice(actor, client) or (
-        actor.role == "client" and client.user_id == actor.id
-    )
+    """A practitioner of the client's practice, or the client themself (access policy)."""
+    return access.may_export_or_erase(actor, client)
 
 
 def _require_rights(actor: Actor, client: Client) -> None:

@@ -1,6 +1,6 @@
 """A practice's model versions: the constants its projections use, adopted and reverted.
 
-Today a practice is one practitioner account, so ``practitioner_id`` names the practice. A
+A
 refit's estimate is stored as a proposal; adopting it retires the current version and rebuilds
 every projection of the practice and replans its reminders in the caller's unit of work (the
 caller commits). Reverting retires the current version and brings back the one it replaced, or
@@ -39,35 +39,34 @@ def constants_of(version: PracticeModelVersion | None) -> fade.ModelConstants:
     )
 
 
-def _current_query(practitioner_ids: Collection[int]) -> sa.Select:
+def _current_query(practice_ids: Collection[int]) -> sa.Select:
     return sa.select(PracticeModelVersion).where(
-        PracticeModelVersion.practitioner_id.in_(list(practitioner_ids)),
+        PracticeModelVersion.practice_id.in_(list(practice_ids)),
         PracticeModelVersion.adopted_at.is_not(None),
         PracticeModelVersion.retired_at.is_(None),
     )
 
 
-def current_version(practitioner_id: int) -> PracticeModelVersion | None:
+def current_version(practice_id: int) -> PracticeModelVersion | None:
     """The practice's adopted, unretired version; None means the documented defaults."""
-    return db.session.scalar(_current_query([practitioner_id]))
+    return db.session.scalar(_current_query([practice_id]))
 
 
-def constants_by_practice(practitioner_ids: Collection[int]) -> dict[int, fade.ModelConstants]:
+def constants_by_practice(practice_ids: Collection[int]) -> dict[int, fade.ModelConstants]:
     """The current constants of each practice that has adopted a version (one SELECT)."""
-    if not practitioner_ids:
+    if not practice_ids:
         return {}
     return {
-        v.practitioner_id: constants_of(v)
-        for v in db.session.scalars(_current_query(practitioner_ids))
+        v.practice_id: constants_of(v) for v in db.session.scalars(_current_query(practice_ids))
     }
 
 
-def history(practitioner_id: int) -> list[PracticeModelVersion]:
+def history(practice_id: int) -> list[PracticeModelVersion]:
     """Every version of the practice, newest first (proposals included)."""
     return list(
         db.session.scalars(
             sa.select(PracticeModelVersion)
-            .where(PracticeModelVersion.practitioner_id == practitioner_id)
+            .where(PracticeModelVersion.practice_id == practice_id)
             .order_by(PracticeModelVersion.id.desc())
         )
     )
@@ -79,7 +78,7 @@ def get_version(actor: access.Actor, version_id: int) -> PracticeModelVersion:
     version = db.session.scalar(
         sa.select(PracticeModelVersion).where(
             PracticeModelVersion.id == version_id,
-            PracticeModelVersion.practitioner_id == actor.id,
+            PracticeModelVersion.practice_id == access.practice_id_of(actor),
         )
     )
     if version is None:
@@ -112,11 +111,11 @@ def fit_summary(result: RefitResult) -> dict:
 
 
 def propose(
-    practitioner_id: int, result: RefitResult, now: datetime, created_by: User | None
+    practice_id: int, result: RefitResult, now: datetime, created_by: User | None
 ) -> PracticeModelVersion:
     """Store a refit's estimate as a proposal of the practice (flushes; adopts nothing)."""
     version = PracticeModelVersion(
-        practitioner_id=practitioner_id,
+        practice_id=practice_id,
         k_bio=result.k_bio.value,
         k_uv=result.k_uv.value,
         sigma=result.sigma.value,
@@ -142,22 +141,22 @@ def adopt(version: PracticeModelVersion, now: datetime, *, progress: Progress | 
     if version.source == "refit" and not version.fit_summary.get("adoptable", False):
         reasons = " ".join(version.fit_summary.get("reasons", []))
         raise ServiceError(f"This refit is not offered for adoption: {reasons}")
-    current = current_version(version.practitioner_id)
+    current = current_version(version.practice_id)
     if current is not None:
         current.retired_at = now
         db.session.flush()  # one current version per practice at every moment
     version.adopted_at = now
     db.session.flush()
-    return rebuild_practice(version.practitioner_id, now, progress=progress)
+    return rebuild_practice(version.practice_id, now, progress=progress)
 
 
 def revert(
-    practitioner_id: int, now: datetime, *, progress: Progress | None = None
+    practice_id: int, now: datetime, *, progress: Progress | None = None
 ) -> tuple[PracticeModelVersion | None, int]:
     """Retire the current version and bring back the one it replaced (or the defaults); rebuild
     and replan. Returns the version now current (None: defaults) and the clients rebuilt.
     Raises ServiceError when the practice already uses the defaults."""
-    current = current_version(practitioner_id)
+    current = current_version(practice_id)
     if current is None:
         raise ServiceError("This practice already uses the documented default constants.")
     current.retired_at = now
@@ -165,7 +164,7 @@ def revert(
     previous = db.session.scalar(
         sa.select(PracticeModelVersion)
         .where(
-            PracticeModelVersion.practitioner_id == practitioner_id,
+            PracticeModelVersion.practice_id == practice_id,
             PracticeModelVersion.id != current.id,
             PracticeModelVersion.adopted_at.is_not(None),
             PracticeModelVersion.adopted_at <= current.adopted_at,
@@ -178,11 +177,11 @@ def revert(
     if previous is not None:
         previous.retired_at = None
         db.session.flush()
-    return previous, rebuild_practice(practitioner_id, now, progress=progress)
+    return previous, rebuild_practice(practice_id, now, progress=progress)
 
 
 def rebuild_practice(
-    practitioner_id: int, now: datetime, *, batch_size: int = 200, progress: Progress | None = None
+    practice_id: int, now: datetime, *, batch_size: int = 200, progress: Progress | None = None
 ) -> int:
     """Re-project every client of the practice with its current constants and replan their
     reminders, in the caller's transaction (flushes per batch, never commits)."""
@@ -191,7 +190,7 @@ def rebuild_practice(
     from smptrack.services.reminders import plan_reminders
 
     ids = db.session.scalars(
-        sa.select(Client.id).where(Client.practitioner_id == practitioner_id).order_by(Client.id)
+        sa.select(Client.id).where(Client.practice_id == practice_id).order_by(Client.id)
     ).all()
     total = len(ids)
     for start in range(0, total, batch_size):

@@ -15,7 +15,7 @@ from smptrack.domain.limits import NOTES_MAX
 from smptrack.extensions import db
 from smptrack.models import Client, PracticeSettings
 from smptrack.services import projections
-from smptrack.services.access import Actor, require_practitioner
+from smptrack.services.access import Actor, practice_id_of, require_owner, require_practitioner
 from smptrack.services.errors import ValidationFailed
 from smptrack.services.reminder_facts import practice_protocol
 from smptrack.services.reminders import plan_reminders
@@ -41,7 +41,7 @@ class PracticeInput:
 def practice_settings_row(actor: Actor) -> PracticeSettings | None:
     require_practitioner(actor)
     return db.session.scalar(
-        sa.select(PracticeSettings).where(PracticeSettings.practitioner_id == actor.id)
+        sa.select(PracticeSettings).where(PracticeSettings.practice_id == practice_id_of(actor))
     )
 
 
@@ -54,10 +54,10 @@ def update_practice_settings(
     A changed threshold first re-projects every client of the practice (their materialised
     touch-up dates and due flags), so the replan in the same transaction uses the new windows.
     Returns the settings row and the number of clients replanned. Raises Forbidden for anyone
-    but a practitioner, ValidationFailed (per field) for values outside the documented limits;
-    nothing is written then.
+    but the owner, ValidationFailed (per field) for values outside the documented limits;
+    nothing is written then. Only the practice's owner may.
     """
-    require_practitioner(actor)
+    require_owner(actor)
     fields: dict[str, str] = {}
     threshold = data.touch_up_threshold_pct
     bounds = limits.TOUCH_UP_THRESHOLD_PCT
@@ -90,7 +90,7 @@ def update_practice_settings(
     assert hours is not None
     row = practice_settings_row(actor)
     if row is None:
-        row = PracticeSettings(practitioner_id=actor.id)
+        row = PracticeSettings(practice_id=practice_id_of(actor))
         db.session.add(row)
     row.waking_hours_start = hours.start
     row.waking_hours_end = hours.end
@@ -101,7 +101,7 @@ def update_practice_settings(
         row.touch_up_threshold_pct = threshold
     db.session.flush()
     clients = db.session.scalars(
-        sa.select(Client).where(Client.practitioner_id == actor.id).order_by(Client.id)
+        sa.select(Client).where(Client.practice_id == practice_id_of(actor)).order_by(Client.id)
     ).all()
     count = 0
     for start in range(0, len(clients), _REPLAN_BATCH):

@@ -1,4 +1,4 @@
-"""Founding a practice, and reading its details (the tenant: DESIGN "The practice is the tenant")."""
+"""Founding a practice, and reading its details (DESIGN "The practice is the tenant")."""
 
 from __future__ import annotations
 

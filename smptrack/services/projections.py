@@ -67,7 +67,7 @@ FACTOR_COLUMNS = frozenset(
         "usual_sunscreen_generous",
         "sun_log_complete",
         "time_zone",
-        "practitioner_id",
+        "practice_id",
         # Not a model input, but the reminders replanned with the projection go to it.
         "email",
     }
@@ -230,29 +230,29 @@ def load_inputs_many(
         .order_by(FadeAssessment.assessed_on, FadeAssessment.id)
     ):
         assessments[row.client_id].append(row)
-    practitioners = {c.practitioner_id for c in clients if c.practitioner_id is not None}
+    practices = {c.practice_id for c in clients if c.practice_id is not None}
     thresholds = (
         dict(
             db.session.execute(
                 sa.select(
-                    PracticeSettings.practitioner_id, PracticeSettings.touch_up_threshold_pct
-                ).where(PracticeSettings.practitioner_id.in_(practitioners))
+                    PracticeSettings.practice_id, PracticeSettings.touch_up_threshold_pct
+                ).where(PracticeSettings.practice_id.in_(practices))
             ).all()
         )
-        if practitioners
+        if practices
         else {}
     )
     from smptrack.services.model_versions import constants_by_practice
 
-    constants = constants_by_practice(practitioners)
+    constants = constants_by_practice(practices)
     return {
         client.id: _inputs(
             client,
             placements[client.id],
             exposures[client.id],
             assessments[client.id],
-            thresholds.get(client.practitioner_id),
-            constants.get(client.practitioner_id, fade.DEFAULT_CONSTANTS),
+            thresholds.get(client.practice_id),
+            constants.get(client.practice_id, fade.DEFAULT_CONSTANTS),
         )
         for client in clients
     }
@@ -417,7 +417,7 @@ def rebuild_all(
 # The client columns the model and the materialised rows need: rows, not ORM objects.
 _CLIENT_COLUMNS = (
     Client.id,
-    Client.practitioner_id,
+    Client.practice_id,
     Client.time_zone,
     Client.fitzpatrick,
     Client.sebum,

@@ -14,8 +14,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from smptrack.domain import fade, refit
+from smptrack.domain.limits import MAX_ROW_ID
 from smptrack.extensions import db
-from smptrack.models import Client, User
+from smptrack.models import Client, Practice
 from smptrack.services import projections
 from smptrack.services.errors import NotFound, ServiceError
 
@@ -23,28 +24,26 @@ from smptrack.services.errors import NotFound, ServiceError
 BATCH = 500
 
 
-def practice(practitioner_id: int) -> User:
-    """The practice ``practitioner_id`` (a practitioner account), else NotFound."""
-    user = db.session.get(User, practitioner_id)
-    if user is None or user.role != "practitioner":
-        raise NotFound(f"No practice with id {practitioner_id}: it is not a practitioner account.")
-    return user
+def practice(practice_id: int) -> Practice:
+    """The practice ``practice_id``, else NotFound."""
+    found = db.session.get(Practice, practice_id) if 1 <= practice_id <= MAX_ROW_ID else None
+    if found is None:
+        raise NotFound(f"No practice with id {practice_id}.")
+    return found
 
 
 def practice_ids() -> list[int]:
-    """Every practice (practitioner account), in id order."""
-    return list(
-        db.session.scalars(sa.select(User.id).where(User.role == "practitioner").order_by(User.id))
-    )
+    """Every practice, in id order."""
+    return list(db.session.scalars(sa.select(Practice.id).order_by(Practice.id)))
 
 
 def gather(
-    practitioner_id: int, now: datetime, *, progress: Callable[[int, int], None] | None = None
+    practice_id: int, now: datetime, *, progress: Callable[[int, int], None] | None = None
 ) -> list[list[refit.Rating]]:
     """Per client of the practice (with at least one), its healed-phase ratings as of the
     client's today."""
     ids = db.session.scalars(
-        sa.select(Client.id).where(Client.practitioner_id == practitioner_id).order_by(Client.id)
+        sa.select(Client.id).where(Client.practice_id == practice_id).order_by(Client.id)
     ).all()
     gathered: list[list[refit.Rating]] = []
     for start in range(0, len(ids), BATCH):
@@ -70,11 +69,11 @@ def gather(
     return gathered
 
 
-def run(practitioner_id: int, now: datetime) -> refit.RefitResult:
+def run(practice_id: int, now: datetime) -> refit.RefitResult:
     """The refit of one practice. Raises NotFound for a practice that does not exist and
     ServiceError when it has no healed-phase rating at all."""
-    practice(practitioner_id)
-    ratings = gather(practitioner_id, now)
+    practice(practice_id)
+    ratings = gather(practice_id, now)
     if not ratings:
         raise ServiceError(
             "This practice has no healed-phase ratings yet (ratings made at least 28 days after "

@@ -33,7 +33,7 @@ def ensure_demo_reminders(now: datetime) -> int:
     if practice_settings_row(practitioner) is None:
         db.session.add(
             PracticeSettings(
-                practitioner_id=practitioner.id,
+                practice_id=practitioner.practice_id,
                 waking_hours_start=0,
                 waking_hours_end=24,
                 reminder_offsets={},
@@ -42,7 +42,7 @@ def ensure_demo_reminders(now: datetime) -> int:
         )
         db.session.flush()
     clients = db.session.scalars(
-        sa.select(Client).where(Client.practitioner_id == practitioner.id).order_by(Client.id)
+        sa.select(Client).where(Client.practice_id == practitioner.practice_id).order_by(Client.id)
     ).all()
     return sum(
         plan_reminders(client, now, catch_up_days=DEMO_CATCH_UP_DAYS).created for client in clients

@@ -93,25 +93,13 @@ def client_today(client: Client, now: datetime) -> date:
 
 
 def may_record_for(actor: Actor, client: Client) -> bool:
-    """The client's practitioner, or the client themself."""
-    if actor.role == "practitioner":
-        return client.practitioner_id == actor.id
-    if actor.role == "client":
-        return client.user_id == actor.id
-    return False
+    """A practitioner of the client's practice, or the client themself (access policy)."""
+    return access.may_record_for(actor, client)
 
 
 def may_change_session(actor: Actor, treatment_session: TreatmentSession) -> bool:
-    """The practitioner may change their practice's sessions, not those the client logged; the
-    client may change only the sessions they logged themself."""
-    client = client_of(treatment_session)
-    if actor.role == "practitioner":
-        return client.practitioner_id == actor.id and not _logged_by_client(
-            treatment_session, client
-        )
-    if actor.role == "client":
-        return client.user_id == actor.id and treatment_session.logged_by_id == actor.id
-    return False
+    """Whoever's side logged it (access policy: ``access.may_change_session``)."""
+    return access.may_change_session(actor, client_of(treatment_session), treatment_session)
 
 
 def client_of(treatment_session: TreatmentSession) -> Client:
@@ -120,10 +108,6 @@ def client_of(treatment_session: TreatmentSession) -> Client:
     if client is None:  # the foreign key makes this unreachable; never hand back None
         raise NotFound("No such client.")
     return client
-
-
-def _logged_by_client(treatment_session: TreatmentSession, client: Client) -> bool:
-    return client.user_id is not None and treatment_session.logged_by_id == client.user_id
 
 
 def _is_int(value: object) -> bool:
@@ -402,6 +386,7 @@ def _audit(actor: Actor, action: str, treatment_session: TreatmentSession, now: 
 def get_session(actor: Actor, session_id: int) -> TreatmentSession:
     """The session ``session_id`` with its placements (and their lots), if ``actor`` may see its
     client's record; ``NotFound`` otherwise (another tenant's session as a missing one)."""
+    access.refuse_front_desk(actor)
     if not is_row_id(session_id):
         raise NotFound("No such session.")
     visible = access.visible_clients(actor).with_only_columns(Client.id)

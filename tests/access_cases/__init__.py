@@ -26,9 +26,25 @@ class Case:
 
 
 def everyone(status: int | str, **overrides: int | str) -> dict[str, int | str]:
+    """``status`` for every persona but those named. Unless named: P's colleague (a
+    practitioner of the same practice) answers as P does, and P's front desk, who sees no
+    clinical record, gets 403 where P may (it is their practice's record) and what the others
+    get elsewhere."""
     table = dict.fromkeys(PERSONA_NAMES, status)
     table.update(overrides)
+    if "practitioner_p" in overrides:
+        table.setdefault("colleague_p", overrides["practitioner_p"])
+        if "colleague_p" not in overrides:
+            table["colleague_p"] = overrides["practitioner_p"]
+        if "front_desk_p" not in overrides:
+            allowed = overrides["practitioner_p"]
+            table["front_desk_p"] = 403 if _succeeds(allowed) else status
     return table
+
+
+def _succeeds(status: int | str) -> bool:
+    """P reaches the record: a success, or a refusal of the input rather than of P (422, 409)."""
+    return status == ANY_REDIRECT or (isinstance(status, int) and status not in (401, 403, 404))
 
 
 def signed_in(status: int | str, **overrides: int | str) -> dict[str, int | str]:

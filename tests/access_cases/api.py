@@ -17,7 +17,7 @@ from tests.conftest import Personas
 
 def objects(personas: Personas) -> dict[str, int]:
     p = personas.practitioner_p
-    pigment = Pigment(practitioner_id=p.id, brand="Apiary", line="Pro", shade="Ink Black")
+    pigment = Pigment(practice_id=p.practice_id, brand="Apiary", line="Pro", shade="Ink Black")
     lot = PigmentLot(pigment=pigment, lot_number="API-77", expires_on=date(2030, 1, 1))
     treatment = TreatmentSession(
         client_id=personas.record_a.id,

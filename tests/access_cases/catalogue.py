@@ -18,10 +18,8 @@ P_BRAND = "Catalogue Noir P"
 Q_BRAND = "Catalogue Noir Q"
 
 
-def _pigment_with_lot(practitioner_id: int, brand: str, lot_number: str) -> PigmentLot:
-    pigment = Pigment(
-        practitioner_id=practitioner_id, brand=brand, line="", shade="Ink", base="carbon"
-    )
+def _pigment_with_lot(practice_id: int, brand: str, lot_number: str) -> PigmentLot:
+    pigment = Pigment(practice_id=practice_id, brand=brand, line="", shade="Ink", base="carbon")
     lot = PigmentLot(pigment=pigment, lot_number=lot_number, expires_on=date(2030, 1, 1))
     db.session.add_all([pigment, lot])
     db.session.flush()
@@ -43,8 +41,8 @@ def _session_with(client_id: int, practitioner_id: int, lot: PigmentLot) -> None
 
 
 def objects(personas: Personas) -> dict[str, int]:
-    lot_p = _pigment_with_lot(personas.practitioner_p.id, P_BRAND, "CAT-P-1")
-    lot_q = _pigment_with_lot(personas.practitioner_q.id, Q_BRAND, "CAT-Q-1")
+    lot_p = _pigment_with_lot(personas.practitioner_p.practice_id, P_BRAND, "CAT-P-1")
+    lot_q = _pigment_with_lot(personas.practitioner_q.practice_id, Q_BRAND, "CAT-Q-1")
     _session_with(personas.record_a.id, personas.practitioner_p.id, lot_p)
     _session_with(personas.record_b.id, personas.practitioner_q.id, lot_q)
     db.session.flush()

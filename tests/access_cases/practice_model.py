@@ -11,7 +11,7 @@ from tests.conftest import Personas
 
 def objects(personas: Personas) -> dict[str, int]:
     version = PracticeModelVersion(
-        practitioner_id=personas.practitioner_p.id,
+        practice_id=personas.practitioner_p.practice_id,
         k_bio=0.06,
         k_uv=1.5e-4,
         sigma=0.31,
@@ -24,6 +24,8 @@ def objects(personas: Personas) -> dict[str, int]:
 
 
 ONLY_P = signed_in(403, practitioner_p=200, practitioner_q=404)
+# Refitting, adopting and reverting are the owner's: P's colleague sees the model, cannot change it.
+OWNER_P = signed_in(403, practitioner_p=200, practitioner_q=404, colleague_p=403)
 
 CASES = [
     Case(
@@ -40,7 +42,7 @@ CASES = [
         "POST",
         "/practice/model/refit",
         "/practice/model/refit",
-        signed_in(403, practitioner_p=ANY_REDIRECT, practitioner_q=422),
+        signed_in(403, practitioner_p=ANY_REDIRECT, practitioner_q=422, colleague_p=403),
     ),
     Case(
         "GET",
@@ -53,14 +55,14 @@ CASES = [
         "GET",
         "/practice/model/versions/<int:version_id>/adopt",
         "/practice/model/versions/{model_version_p}/adopt",
-        ONLY_P,
+        OWNER_P,
     ),
     # Without the confirmation box ticked: the confirmation page again, nothing adopted.
     Case(
         "POST",
         "/practice/model/versions/<int:version_id>/adopt",
         "/practice/model/versions/{model_version_p}/adopt",
-        signed_in(403, practitioner_p=422, practitioner_q=404),
+        signed_in(403, practitioner_p=422, practitioner_q=404, colleague_p=403),
         body={"submit": "Confirm"},
     ),
     # Neither practice has adopted a version: there is nothing to revert; back to the page.
@@ -68,13 +70,13 @@ CASES = [
         "GET",
         "/practice/model/revert",
         "/practice/model/revert",
-        signed_in(403, practitioner_p=ANY_REDIRECT, practitioner_q=ANY_REDIRECT),
+        signed_in(403, practitioner_p=ANY_REDIRECT, practitioner_q=ANY_REDIRECT, colleague_p=403),
     ),
     Case(
         "POST",
         "/practice/model/revert",
         "/practice/model/revert",
-        signed_in(403, practitioner_p=ANY_REDIRECT, practitioner_q=ANY_REDIRECT),
+        signed_in(403, practitioner_p=ANY_REDIRECT, practitioner_q=ANY_REDIRECT, colleague_p=403),
         body={"confirm": "y", "submit": "Confirm"},
     ),
 ]

@@ -110,7 +110,8 @@ CASES = [
         "PATCH",
         "/api/v1/practice/settings",
         "/api/v1/practice/settings",
-        everyone(403, anonymous=401, practitioner_p=200, practitioner_q=200),
+        # The practice's settings are its owner's to change.
+        everyone(403, anonymous=401, practitioner_p=200, practitioner_q=200, colleague_p=403),
         json=True,
         body={"touch_up_lead_days": 90},
     ),

@@ -38,7 +38,7 @@ def _session(
 
 def objects(personas: Personas) -> dict[str, int]:
     pigment = Pigment(
-        practitioner_id=personas.practitioner_p.id,
+        practice_id=personas.practitioner_p.practice_id,
         brand="Treatments Carbon",
         line="",
         shade="Noir",
@@ -62,10 +62,11 @@ def objects(personas: Personas) -> dict[str, int]:
 
 
 def readers_of_a(status: int | str, **overrides: int | str) -> dict[str, int | str]:
-    """Client A and practitioner P may reach A's sessions; B and Q get 404; the admin 403."""
-    table = signed_in(404, client_a=status, practitioner_p=status, admin=403)
+    """Client A and practitioner P (and P's colleague) may reach A's sessions; B and Q get
+    404; the admin and the front desk, who may not use sessions at all, 403."""
+    table = {"client_a": status, "practitioner_p": status, "admin": 403, "front_desk_p": 403}
     table.update(overrides)
-    return table
+    return signed_in(404, **table)
 
 
 CASES = [
@@ -102,7 +103,7 @@ CASES = [
         "GET",
         "/sessions/<int:session_id>",
         "/sessions/{treat_session_b}",
-        signed_in(404, client_b=200, practitioner_q=200, admin=403),
+        signed_in(404, client_b=200, practitioner_q=200, admin=403, front_desk_p=403),
         shows={"practitioner_q": ("Bea Client", "Q ink")},
     ),
     Case(
