@@ -64,7 +64,28 @@ def _found_practices() -> None:
         )
 
 
+def _defer_foreign_keys() -> None:
+    """SQLite rebuilds ``users`` (its role CHECK) by copying it and dropping the old table; with
+    foreign keys on, that DROP fails on any database with clients. Inside a transaction the
+    checks are deferred to its commit, when the rebuilt table holds every row again; outside
+    one (the driver opens none for DDL) they are off until ``_check_foreign_keys``."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA defer_foreign_keys = ON")
+        op.execute("PRAGMA foreign_keys = OFF")
+
+
+def _check_foreign_keys() -> None:
+    """Back on, and proof that the rebuilt tables left no reference dangling."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    dangling = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"foreign keys left dangling by the migration: {dangling[:5]}")
+    op.execute("PRAGMA foreign_keys = ON")
+
+
 def upgrade():
+    _defer_foreign_keys()
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_users_role_valid"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_users_role_valid"), NEW_ROLES)
@@ -376,9 +397,11 @@ def upgrade():
             ["id"],
             ondelete="SET NULL",
         )
+    _check_foreign_keys()
 
 
 def downgrade():
+    _defer_foreign_keys()
     # Appointment mail and front-desk logins have no place in the old schema: they go first.
     op.execute("DELETE FROM reminders WHERE kind IN ('appointment', 'appointment_cancelled')")
     op.execute("DELETE FROM users WHERE role = 'front_desk'")
@@ -507,3 +530,4 @@ def downgrade():
 
     op.drop_table("member_invitations")
     op.drop_table("practices")
+    _check_foreign_keys()
