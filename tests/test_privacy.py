@@ -540,3 +540,34 @@ def test_a_self_recorded_client_erases_their_sessions_too(app: Flask) -> None:
     assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Client.id))) == 0
     assert traces_of(app, record_id, solo_id, ("solo@clients.test", "my own clinic")) == []
+
+
+def test_the_export_holds_the_clients_appointments_and_not_another_clients(
+    app: Flask, personas: Personas
+) -> None:
+    from smptrack.models import Appointment
+
+    start = datetime(2027, 1, 12, 10, tzinfo=UTC)
+    for record, uid in ((personas.record_a, "uid-a"), (personas.record_b, "uid-b")):
+        db.session.add(
+            Appointment(
+                uid=uid,
+                practice_id=record.practice_id,
+                client_id=record.id,
+                practitioner_id=record.practitioner_id,
+                starts_at=start,
+                ends_at=start + timedelta(hours=3),
+                time_zone="Europe/London",
+                kind="initial",
+                note="Prefers mornings",
+            )
+        )
+    db.session.commit()
+
+    document = exports.export_client(
+        personas.practitioner_p, personas.record_a, now=datetime.now(UTC)
+    )
+
+    [appointment] = document["appointments"]
+    assert (appointment["uid"], appointment["note"]) == ("uid-a", "Prefers mornings")
+    assert appointment["starts_at"].startswith("2027-01-12T10:00")

@@ -36,6 +36,7 @@ from smptrack.extensions import db
 from smptrack.models import (
     AccountMail,
     ApiToken,
+    Appointment,
     AuditEvent,
     Client,
     FadeAssessment,
@@ -160,6 +161,7 @@ def export_client(actor: Actor, client: Client, *, now: datetime) -> dict[str, A
             _columns(p) for p in _rows(ReminderPreference, client, ReminderPreference.id)
         ],
         "invitations": [_columns(i) for i in _rows(Invitation, client, Invitation.created_at)],
+        "appointments": [_columns(a) for a in _rows(Appointment, client, Appointment.starts_at)],
         "audit_events": _audit_json(client),
     }
 
@@ -194,6 +196,7 @@ def export_own_data(user: User, *, now: datetime) -> dict[str, Any]:
         "reminders": [],
         "reminder_preferences": [],
         "invitations": [],
+        "appointments": [],
         "audit_events": [],
     }
 
