@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, vCalAddress, vDuration, vText
 
 PRODUCT = "-//smptrack//appointments//EN"
 # How often a subscribed calendar should fetch the feed again (RFC 7986); clients may ignore it.
@@ -86,6 +86,7 @@ def _calendar(method: str | None, name: str | None = None) -> Calendar:
         calendar.add("name", name)  # RFC 7986
         calendar.add("x-wr-calname", name)  # what Google and Apple calendars read
         calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(REFRESH))  # the same, as Outlook reads it
     return calendar
 
 

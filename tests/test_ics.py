@@ -106,6 +106,8 @@ def test_a_feed_holds_appointments_cancelled_ones_marked_and_the_touch_up_window
 
     assert "METHOD" not in parsed  # a subscribed feed publishes; it invites no one
     assert parsed["X-WR-CALNAME"] == "Sam's SMP appointments"
+    assert b"REFRESH-INTERVAL;VALUE=DURATION:PT1H" in document
+    assert b"X-PUBLISHED-TTL:PT1H" in document
     by_uid = {str(event["UID"]): event for event in parsed.walk("VEVENT")}
     assert by_uid["appointment-18@studio.example"]["STATUS"] == "CANCELLED"
 
