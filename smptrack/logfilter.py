@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import re
 
-# /auth/reset/<token> and /auth/invite/<token>, but not the token-less pages they lead to.
-TOKEN_PATH = re.compile(r"(/auth/(?:reset|invite)/)(?!new\b|accept\b)[^\s/?\"']+")
+# /auth/reset/<token>, /auth/invite/<token> and /practice/join/<token> (a member invitation),
+# but not the token-less pages they lead to.
+TOKEN_PATH = re.compile(r"(/auth/(?:reset|invite)/|/practice/join/)(?!new\b|accept\b)[^\s/?\"']+")
 REDACTED = r"\1[redacted]"
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 

@@ -19,7 +19,7 @@ def filtered(logger_name: str, message: str, *args: object) -> str:
     return record.getMessage()
 
 
-@pytest.mark.parametrize("prefix", ["/auth/reset/", "/auth/invite/"])
+@pytest.mark.parametrize("prefix", ["/auth/reset/", "/auth/invite/", "/practice/join/"])
 def test_it_blanks_the_token_of_a_werkzeug_access_line(prefix: str) -> None:
     line = filtered(
         "werkzeug",
@@ -46,7 +46,8 @@ def test_it_blanks_the_token_of_a_gunicorn_access_line_and_its_referer() -> None
 
 
 @pytest.mark.parametrize(
-    "path", ["/auth/reset/new", "/auth/invite/accept", "/auth/reset", "/clients/12"]
+    "path",
+    ["/auth/reset/new", "/auth/invite/accept", "/auth/reset", "/clients/12", "/practice/join"],
 )
 def test_it_leaves_other_lines_alone(path: str) -> None:
     assert filtered("werkzeug", '"GET %s HTTP/1.1" 200 -', path) == f'"GET {path} HTTP/1.1" 200 -'
