@@ -15,12 +15,14 @@ import re
 # /auth/reset/<token>, /auth/invite/<token> and /practice/join/<token> (a member invitation),
 # but not the token-less pages they lead to.
 TOKEN_PATH = re.compile(r"(/auth/(?:reset|invite)/|/practice/join/)(?!new\b|accept\b)[^\s/?\"']+")
+# A secret calendar feed: /calendar/<key>.ics (the key is the feed's only protection).
+FEED_PATH = re.compile(r"(/calendar/)[A-Za-z0-9_-]{20,}(?=\.ics)")
 REDACTED = r"\1[redacted]"
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 
 def redact(text: str) -> str:
-    return TOKEN_PATH.sub(REDACTED, text)
+    return FEED_PATH.sub(REDACTED, TOKEN_PATH.sub(REDACTED, text))
 
 
 class RedactTokens(logging.Filter):

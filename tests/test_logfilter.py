@@ -53,6 +53,16 @@ def test_it_leaves_other_lines_alone(path: str) -> None:
     assert filtered("werkzeug", '"GET %s HTTP/1.1" 200 -', path) == f'"GET {path} HTTP/1.1" 200 -'
 
 
+def test_it_blanks_a_calendar_feeds_key_but_not_the_feed_pages() -> None:
+    key = "q3V9xY_b-Lk2mN8pR4sT6uW0zA1cE5gH7jK9oQ3"  # as secrets.token_urlsafe makes them
+    line = filtered("werkzeug", '"GET %s HTTP/1.1" 200 -', f"/calendar/{key}.ics")
+    assert line == '"GET /calendar/[redacted].ics HTTP/1.1" 200 -'
+    for page in ("/calendar", "/calendar/clients/12", "/calendar/practice/regenerate"):
+        assert (
+            filtered("werkzeug", '"GET %s HTTP/1.1" 200 -', page) == f'"GET {page} HTTP/1.1" 200 -'
+        )
+
+
 def test_the_app_factory_installs_it_once_on_both_access_loggers(app: Flask) -> None:
     from smptrack.app import create_app
 
