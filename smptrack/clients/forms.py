@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import EmailField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from smptrack.domain import limits
@@ -24,3 +24,10 @@ class ClientForm(BaseForm):
 class InviteForm(BaseForm):
     email = EmailField("Client's email", validators=[DataRequired(), Length(max=limits.EMAIL_MAX)])
     submit = SubmitField("Send invitation")
+
+
+class AssignPractitionerForm(BaseForm):
+    """Hand the client over to another practitioner of the practice."""
+
+    practitioner_id = SelectField("Assigned practitioner", coerce=int, choices=[])
+    submit = SubmitField("Assign")

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from smptrack import charts
 from smptrack.clients import bp
-from smptrack.clients.forms import ClientForm, InviteForm
+from smptrack.clients.forms import AssignPractitionerForm, ClientForm, InviteForm
 from smptrack.extensions import db
 from smptrack.links import links_by_id, own_links, practice_links, url_by_id
 from smptrack.outgoing import external_url
@@ -105,6 +105,7 @@ def show(client_id: int):
     chart = charts.chart_for_history(projection, history)
     manages = access.may_manage_practice(current_user, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
+    assign_form = _assign_form(client) if manages else None
     events = (
         history_service.audit_page(client.id, page=int_arg("events_page", 1), per_page=per_page)
         if manages
@@ -118,6 +119,7 @@ def show(client_id: int):
         chart=chart,
         projection=projection,
         invite_form=invite_form,
+        assign_form=assign_form,
         events=events,
         links=practice_links(client) if manages else own_links(client),
         session_links=links_by_id(
@@ -127,6 +129,34 @@ def show(client_id: int):
         ),
         assessment_links=links_by_id(delete=("assessments.delete", "assessment_id")),
     )
+
+
+def _assign_form(client, formdata=None) -> AssignPractitionerForm | None:
+    """The hand-over form, when the practice has another practitioner to hand over to."""
+    practitioners = client_service.practitioners_of_practice(current_user)
+    if len(practitioners) < 2 and formdata is None:
+        return None
+    form = AssignPractitionerForm(formdata=formdata, practitioner_id=client.practitioner_id)
+    form.practitioner_id.choices = [(p.id, p.display_name) for p in practitioners]
+    return form
+
+
+@bp.route("/<int:client_id>/practitioner", methods=["POST"])
+@role_required("practitioner")
+def assign_practitioner(client_id: int):
+    client = access.get_client(current_user, client_id)
+    access.require_practice_of(current_user, client)
+    form = _assign_form(client, formdata=request.form)
+    if not form.validate_on_submit():
+        flash("Choose one of the practice's practitioners.", "error")
+        return redirect(url_for("clients.show", client_id=client.id)), 303
+    now = utc_now()
+    practitioner = client_service.assign_practitioner(
+        current_user, client, form.practitioner_id.data, now=now
+    )
+    commit(now)
+    flash(f"{client.display_name} is now assigned to {practitioner.display_name}.")
+    return redirect(url_for("clients.show", client_id=client.id))
 
 
 @bp.route("/<int:client_id>/invite", methods=["POST"])

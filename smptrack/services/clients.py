@@ -10,9 +10,17 @@ import sqlalchemy as sa
 from smptrack.domain import text as text_rule
 from smptrack.domain.limits import DISPLAY_NAME_MAX, NOTES_MAX
 from smptrack.extensions import db
-from smptrack.models import Client, TreatmentSession
+from smptrack.models import Client, TreatmentSession, User
 from smptrack.services import audit
-from smptrack.services.access import Actor, practice_id_of, require_practitioner, visible_clients
+from smptrack.services.access import (
+    Actor,
+    get_practitioner_of_practice,
+    practice_id_of,
+    practice_members,
+    require_practice_of,
+    require_practitioner,
+    visible_clients,
+)
 from smptrack.services.accounts import check_time_zone, normalise_email
 from smptrack.services.errors import ValidationFailed
 from smptrack.services.pagination import Page
@@ -69,6 +77,40 @@ def create_client(
     db.session.add(client)
     db.session.flush()
     return client
+
+
+def assign_practitioner(
+    actor: Actor, client: Client, practitioner_id: int, *, now: datetime
+) -> User:
+    """Make ``practitioner_id`` (a practitioner of the client's practice) the client's assigned
+    practitioner. Any practitioner of the practice may hand a client over; another practice's
+    or a front-desk member is "no such practitioner" (``NotFound``). Flushes."""
+    require_practice_of(actor, client)
+    practitioner = get_practitioner_of_practice(actor, practitioner_id)
+    if client.practitioner_id != practitioner.id:
+        client.practitioner_id = practitioner.id
+        client.updated_at = now
+        audit.record_event(
+            actor,
+            "update",
+            client_id=client.id,
+            object_type="client_practitioner",
+            object_id=practitioner.id,
+            now=now,
+        )
+        db.session.flush()
+    return practitioner
+
+
+def practitioners_of_practice(actor: Actor) -> list[User]:
+    """Who a client of ``actor``'s practice may be assigned to, by name."""
+    return list(
+        db.session.scalars(
+            practice_members(actor)
+            .where(User.role == "practitioner", User.active.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+    )
 
 
 @dataclass(frozen=True, slots=True)
