@@ -142,14 +142,18 @@ def message_id_for(dedupe_key: str, sender: str) -> str:
     return f"<reminder.{digest}@{_domain_of(sender)}>"
 
 
-def attach_calendar(message: EmailMessage, ics: bytes, filename: str) -> None:
-    """Attach an RFC 5545 calendar (``text/calendar; method=PUBLISH``) to ``message``."""
+def attach_calendar(
+    message: EmailMessage, ics: bytes, filename: str, method: str = "PUBLISH"
+) -> None:
+    """Attach an RFC 5545 calendar (``text/calendar; method=...``) to ``message``. ``method``
+    must be the document's own METHOD (RFC 6047 §2.4): PUBLISH, or REQUEST / CANCEL for an
+    appointment's invitation."""
     message.add_attachment(
         ics.decode("utf-8"),
         subtype="calendar",
         charset="utf-8",
         filename=filename,
-        params={"method": "PUBLISH"},
+        params={"method": method},
     )
 
 

@@ -47,6 +47,25 @@ from smptrack.domain.constants import constant
 
 KINDS = vocabulary.REMINDER_KINDS
 SERIES_KINDS = vocabulary.SERIES_KINDS
+# Booking mail (services/appointment_mail.py), planned from appointments, not from this plan.
+APPOINTMENT_KINDS = ("appointment", "appointment_cancelled")
+# The kinds a client chooses among: one column of ReminderPreference and one box each.
+CHOSEN_KINDS = tuple(kind for kind in KINDS if kind not in APPOINTMENT_KINDS)
+# Which choice governs a kind without one of its own (None: only "stop all" stops it). The
+# reminder of a booked appointment is the next-session reminder once the session is booked
+# (DESIGN "Appointments"), so the one choice about "my next session" governs both, and the
+# unsubscribe link in it stops both. A cancellation withdraws an invitation that may sit in the
+# client's calendar: withholding it would leave a ghost there, so only "stop all" stops it.
+PREFERENCE_OF: Mapping[str, str | None] = {
+    "appointment": "next_session",
+    "appointment_cancelled": None,
+}
+
+
+def preference_kind(kind: str) -> str | None:
+    """The chosen kind that governs ``kind`` (itself for the planner's kinds)."""
+    return PREFERENCE_OF.get(kind, kind)
+
 
 # Practice settings, in days unless the name says otherwise. PracticeSettings.reminder_offsets
 # may override any key; a missing or unusable value falls back to these. The FADE-MODEL §7 ones
@@ -99,6 +118,15 @@ class SessionFact:
 
     id: int
     day: date
+    kind: str
+
+
+@dataclass(frozen=True)
+class AppointmentFact:
+    """A booked appointment of the client (status ``booked``): its start in UTC and kind."""
+
+    id: int
+    starts_at: datetime
     kind: str
 
 
@@ -227,6 +255,8 @@ STALE_REASONS: Mapping[str, str] = {
     "self_check": "Skipped: too late for this self-check; the next one follows.",
     "assessment": "Skipped: its moment had passed.",
     "touch_up": "Skipped: its moment had passed.",
+    "appointment": "Skipped: the appointment had begun before its reminder could be sent.",
+    "appointment_cancelled": "Skipped: its moment had passed.",
 }
 
 
@@ -242,8 +272,12 @@ def plan(
     offsets: Offsets = Offsets(),
     preferences: Preferences = Preferences(),
     has_practitioner: bool = True,
+    booked: Sequence[AppointmentFact] = (),
 ) -> list[PlannedReminder]:
     """Every reminder the client should have as of their local date ``as_of``, past ones included.
+
+    ``booked`` are the client's booked appointments still to come: the next-session reminder
+    names the first of them that follows the latest session, or asks the client to book.
 
     Past reminders are returned so that a caller can tell "still planned" from "superseded";
     whether a missing one is still worth creating is ``PlannedReminder.worth_creating``. Sessions
@@ -258,7 +292,7 @@ def plan(
     planned: list[PlannedReminder] = []
     planned += _aftercare(client_id, latest, offsets)
     planned += _healed_check(client_id, latest, offsets)
-    planned += _next_session(client_id, past, offsets)
+    planned += _next_session(client_id, past, offsets, booked)
     planned += _self_checks(client_id, latest, offsets, as_of)
     planned += _from_projection(
         client_id, latest, projection, offsets, preferences, has_practitioner, as_of
@@ -337,27 +371,41 @@ def series_position(sessions: Sequence[SessionFact]) -> int:
 
 
 def _next_session(
-    client_id: int, past: Sequence[SessionFact], offsets: Offsets
+    client_id: int,
+    past: Sequence[SessionFact],
+    offsets: Offsets,
+    booked: Sequence[AppointmentFact] = (),
 ) -> list[PlannedReminder]:
     position = series_position(past)
     if position == 0 or position >= offsets.series_sessions:
         return []
     latest = past[-1]
     suggested = latest.day + timedelta(days=offsets.next_session)
+    details: dict[str, Any] = {
+        "number": position + 1,
+        "of": offsets.series_sessions,
+        "session_on": latest.day.isoformat(),
+        "suggested_on": suggested.isoformat(),
+        "earliest_on": (latest.day + timedelta(days=offsets.next_session_min)).isoformat(),
+    }
+    # The booked session, if any: the first series appointment after the latest session (its
+    # UTC date: a session is dated by day, an appointment by the minute). The mail names it,
+    # and carries no suggested-date entry: the appointment's own invitation is the calendar's.
+    following = sorted(
+        (a for a in booked if a.kind in SERIES_KINDS and a.starts_at.date() > latest.day),
+        key=lambda a: (a.starts_at, a.id),
+    )
+    if following:
+        details["appointment_id"] = following[0].id
+        details["appointment_starts_at"] = following[0].starts_at.astimezone(UTC).isoformat()
     return [
         PlannedReminder(
             kind="next_session",
             key=dedupe_key(client_id, "next_session", latest.id, f"session-{position + 1}"),
             on=suggested - timedelta(days=offsets.next_session_lead),
             send_until=suggested,
-            event_on=suggested,
-            details={
-                "number": position + 1,
-                "of": offsets.series_sessions,
-                "session_on": latest.day.isoformat(),
-                "suggested_on": suggested.isoformat(),
-                "earliest_on": (latest.day + timedelta(days=offsets.next_session_min)).isoformat(),
-            },
+            event_on=None if following else suggested,
+            details=details,
         )
     ]
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smptrack.domain import protocol
-from smptrack.domain.vocabulary import REMINDER_KINDS
 from smptrack.extensions import db
 from smptrack.models import Client, ReminderPreference
 from smptrack.services import audit
@@ -34,7 +33,7 @@ def update_preferences(
     if actor.role != "client" or client.user_id != actor.id:
         raise Forbidden("Only the client can choose which reminders they get.")
     fields = {}
-    unknown = set(data.kinds) - set(REMINDER_KINDS)
+    unknown = set(data.kinds) - set(protocol.KINDS)
     if unknown:
         fields["kinds"] = "Choose from the kinds listed."
     lead = data.touch_up_lead_days
@@ -43,7 +42,7 @@ def update_preferences(
     if fields:
         raise ValidationFailed("Check the highlighted fields.", fields)
     row = preference_row_for_update(client)
-    for kind in REMINDER_KINDS:
+    for kind in protocol.CHOSEN_KINDS:
         setattr(row, kind, kind in data.kinds)
     row.touch_up_lead_days = lead
     if data.unsubscribe_all:
@@ -67,7 +66,7 @@ def preference_row_for_update(client: Client) -> ReminderPreference:
     row = preference_row(client)
     if row is None:
         row = ReminderPreference(client_id=client.id)
-        for kind in REMINDER_KINDS:
+        for kind in protocol.CHOSEN_KINDS:
             setattr(row, kind, True)
         row.touch_up_lead_days = protocol.DEFAULT_OFFSETS["touch_up_lead"]
         db.session.add(row)
