@@ -10,10 +10,12 @@ from flask import Blueprint
 
 from smptrack.api import (
     accounts,
+    appointments,
     assessments,
     catalogue,
     clients,
     exposure,
+    members,
     openapi,
     practice,
     projection,
@@ -30,11 +32,13 @@ bp.register_error_handler(ServiceError, registry.service_error)
 
 __all__ = [
     "accounts",
+    "appointments",
     "assessments",
     "bp",
     "catalogue",
     "clients",
     "exposure",
+    "members",
     "openapi",
     "practice",
     "projection",
