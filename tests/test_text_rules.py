@@ -40,6 +40,7 @@ from smptrack.models import (
     Pigment,
     PigmentLot,
     Placement,
+    Practice,
     TreatmentSession,
     User,
 )
@@ -271,8 +272,10 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     )
     from smptrack.catalogue.forms import LotForm, PigmentForm
     from smptrack.clients.forms import ClientForm, InviteForm
+    from smptrack.practice.forms import InviteMemberForm, JoinForm, PracticeForm
     from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
     from smptrack.reminders.forms import PracticeSettingsForm
+    from smptrack.services import members
     from smptrack.treatments.forms import ClientSessionForm, PractitionerSessionForm
 
     pigment = Pigment(practice_id=p.practitioner_p.practice_id, brand="Perma", line="", shade="Jet")
@@ -286,6 +289,15 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     )
     reset = accounts.make_reset_token(p.client_a, secret)
     projections.refresh_stale(datetime.now(UTC))
+    db.session.commit()
+    _, join = members.invite_member(
+        p.practitioner_p,
+        email="nell@practice-p.test",
+        display_name="Nell New",
+        role="practitioner",
+        secret_key=secret,
+        now=datetime.now(UTC),
+    )
     db.session.commit()
     new_password = {"password": "a new long password", "confirm": "a new long password"}
     return {
@@ -366,6 +378,30 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
             f"/clients/{p.record_b.id}/erase", {"confirm_name": "Bea Client"}, p.practitioner_q
         ),
         EraseOwnAccountForm: Page("/me/erase", {"password": PASSWORD}, p.client_a),
+        PracticeForm: Page(
+            "/practice",
+            {
+                "name": "Pat's Studio",
+                "address": "1 High Street\nLondon",
+                "phone": "+44 20 7946 0000",
+                "booking_url": "https://book.example/pat",
+                "time_zone": "Europe/London",
+                "mail_from_name": "Pat's Studio",
+                "reply_to": "desk@practice-p.test",
+            },
+            p.practitioner_p,
+        ),
+        InviteMemberForm: Page(
+            "/practice/members/invite",
+            {"display_name": "Ivy Invitee", "email": "ivy@practice-p.test", "role": "front_desk"},
+            p.practitioner_p,
+        ),
+        JoinForm: Page(
+            "/practice/join",
+            {"display_name": "Nell New", "time_zone": "Europe/London", **new_password},
+            None,
+            {"member_invitation_token": join},
+        ),
         BookForm: Page(
             "/appointments/new",
             {
@@ -454,6 +490,9 @@ FORM_NAMES = [
     "EraseOwnAccountForm",
     "PracticeSettingsForm",
     "BookForm",
+    "PracticeForm",
+    "InviteMemberForm",
+    "JoinForm",
 ]
 
 
@@ -786,6 +825,9 @@ FORM_COLUMNS = {
     "SettingsForm": User,
     "LoginForm": User,
     "ResetRequestForm": User,
+    "JoinForm": User,
+    "InviteMemberForm": {"display_name": User.__table__.c.display_name},
+    "PracticeForm": Practice,
     "ClientForm": Client,
     "InviteForm": Client,
     "EraseClientForm": {"confirm_name": Client.__table__.c.display_name},
