@@ -90,6 +90,10 @@ def upgrade():
         batch_op.drop_constraint(batch_op.f("ck_users_role_valid"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_users_role_valid"), NEW_ROLES)
     with op.batch_alter_table("reminders", schema=None) as batch_op:
+        # "appointment_cancelled" is 21 characters.
+        batch_op.alter_column(
+            "kind", existing_type=sa.String(length=20), type_=sa.String(length=24)
+        )
         batch_op.drop_constraint(batch_op.f("ck_reminders_kind_valid"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_reminders_kind_valid"), NEW_KINDS)
 
@@ -413,6 +417,9 @@ def downgrade():
         batch_op.drop_column("appointment_id")
         batch_op.drop_constraint(batch_op.f("ck_reminders_kind_valid"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_reminders_kind_valid"), OLD_KINDS)
+        batch_op.alter_column(
+            "kind", existing_type=sa.String(length=24), type_=sa.String(length=20)
+        )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("ck_users_role_valid"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_users_role_valid"), OLD_ROLES)

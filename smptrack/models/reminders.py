@@ -33,7 +33,8 @@ class Reminder(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"))
     recipient_email: so.Mapped[str] = so.mapped_column(sa.String(limits.EMAIL_MAX))
-    kind: so.Mapped[str] = so.mapped_column(sa.String(20))
+    # 24: "appointment_cancelled" is 21 characters.
+    kind: so.Mapped[str] = so.mapped_column(sa.String(24))
     due_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     dedupe_key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")

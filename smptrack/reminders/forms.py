@@ -89,6 +89,19 @@ class PracticeSettingsForm(BaseForm):
         description="Higher means touch-ups come sooner. Saving recomputes every client's "
         "touch-up window.",
     )
+    appointment_reminder_hours = IntegerField(
+        "Appointment reminder, hours before",
+        # Optional, as the threshold: an older page still open keeps the stored value.
+        validators=[
+            Optional(),
+            in_range(
+                limits.APPOINTMENT_REMINDER_HOURS,
+                f"Enter a whole number of hours {limits.APPOINTMENT_REMINDER_HOURS.words()}.",
+            ),
+        ],
+        description="The client is reminded of a booked appointment this long before it, "
+        "with the calendar invitation.",
+    )
     aftercare_instructions = TextAreaField(
         "Aftercare instructions",
         validators=[Length(max=limits.NOTES_MAX)],

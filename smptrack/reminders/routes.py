@@ -156,7 +156,7 @@ def send_touch_up(client_id: int):
 def practice_settings():
     form = PracticeSettingsForm()
     if request.method == "GET":
-        practice = reminder_facts.practice_protocol(current_user.id)
+        practice = reminder_facts.practice_protocol(current_user.practice_id)
         for name, value in practice.offsets.as_mapping().items():
             getattr(form, name).data = (
                 ", ".join(str(d) for d in value) if name == "aftercare" else value
@@ -164,9 +164,9 @@ def practice_settings():
         form.waking_hours_start.data = practice.hours.start
         form.waking_hours_end.data = practice.hours.end
         form.aftercare_instructions.data = practice.aftercare_instructions
-        form.touch_up_threshold_pct.data = practice_service.practice_input_of(
-            current_user
-        ).touch_up_threshold_pct
+        stored = practice_service.practice_input_of(current_user)
+        form.touch_up_threshold_pct.data = stored.touch_up_threshold_pct
+        form.appointment_reminder_hours.data = stored.appointment_reminder_hours
         return render_template("reminders/practice.html", form=form, defaults=_defaults())
     if form.validate_on_submit():
         data = practice_service.PracticeInput(
@@ -182,6 +182,7 @@ def practice_settings():
             touch_up_lead=form.touch_up_lead.data,
             aftercare_instructions=form.aftercare_instructions.data or "",
             touch_up_threshold_pct=form.touch_up_threshold_pct.data,
+            appointment_reminder_hours=form.appointment_reminder_hours.data,
         )
         try:
             _, count = practice_service.update_practice_settings(current_user, data, now=utc_now())

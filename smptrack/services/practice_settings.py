@@ -36,6 +36,8 @@ class PracticeInput:
     aftercare_instructions: str = ""
     # FADE-MODEL §1's D* in percent; None keeps the stored threshold (70 % if none).
     touch_up_threshold_pct: int | None = None
+    # Hours before an appointment its reminder goes (24 to 48); None keeps the stored value.
+    appointment_reminder_hours: int | None = None
 
 
 def practice_settings_row(actor: Actor) -> PracticeSettings | None:
@@ -85,6 +87,14 @@ def update_practice_settings(
         fields["aftercare_instructions"] = problem
     elif len(instructions) > NOTES_MAX:
         fields["aftercare_instructions"] = f"At most {NOTES_MAX:,} characters."
+    reminder_hours = data.appointment_reminder_hours
+    if reminder_hours is not None and (
+        isinstance(reminder_hours, bool)
+        or not isinstance(reminder_hours, int)
+        or reminder_hours not in limits.APPOINTMENT_REMINDER_HOURS
+    ):
+        span = limits.APPOINTMENT_REMINDER_HOURS
+        fields["appointment_reminder_hours"] = f"A whole number of hours {span.words()}."
     if fields:
         raise ValidationFailed("Check the highlighted fields.", fields)
     assert hours is not None
@@ -99,6 +109,8 @@ def update_practice_settings(
     reproject = threshold is not None and threshold != (row.touch_up_threshold_pct or 70)
     if threshold is not None:
         row.touch_up_threshold_pct = threshold
+    if reminder_hours is not None:
+        row.appointment_reminder_hours = reminder_hours
     db.session.flush()
     clients = db.session.scalars(
         sa.select(Client).where(Client.practice_id == practice_id_of(actor)).order_by(Client.id)
@@ -121,7 +133,7 @@ _REPLAN_BATCH = 200  # clients whose inputs are loaded at once when a threshold 
 def practice_input_of(actor: Actor) -> PracticeInput:
     """The practice's current settings (the documented defaults where none are stored)."""
     row = practice_settings_row(actor)
-    practice = practice_protocol(actor.id)
+    practice = practice_protocol(practice_id_of(actor))
     offsets = practice.offsets.as_mapping()
     return PracticeInput(
         waking_hours_start=practice.hours.start,
@@ -136,4 +148,5 @@ def practice_input_of(actor: Actor) -> PracticeInput:
         touch_up_lead=offsets["touch_up_lead"],
         aftercare_instructions=practice.aftercare_instructions,
         touch_up_threshold_pct=(row.touch_up_threshold_pct if row is not None else None) or 70,
+        appointment_reminder_hours=row.appointment_reminder_hours if row is not None else 24,
     )
