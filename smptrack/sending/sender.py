@@ -128,6 +128,7 @@ class Sender(outbox.OutboxSender):
         # Per sweep caches: a sweep sends for few practices, so each is read once.
         self._practices: dict[int | None, reminder_facts.PracticeProtocol] = {}
         self._practitioners: dict[int, User | None] = {}
+        self._studios: dict[int | None, reminder_facts.Studio | None] = {}
 
     # The sweep ---------------------------------------------------------------------------------
 
@@ -175,6 +176,7 @@ class Sender(outbox.OutboxSender):
             db.session.rollback()
             self._practices.clear()
             self._practitioners.clear()
+            self._studios.clear()
         retry.run_unit(lambda: beat(HEARTBEAT_SEND, clock(), self.name), what="the heartbeat")
         return result
 
@@ -227,8 +229,17 @@ class Sender(outbox.OutboxSender):
             if awake > now:
                 return NotNow("Waiting for the client's waking hours.", until=awake)
         practitioner = self._practitioner(client.practitioner_id)
+        if client.practice_id not in self._studios:
+            self._studios[client.practice_id] = reminder_facts.studio_of(client.practice_id)
         message = compose_reminder(
-            self.app, self.settings, reminder, client, practice, practitioner, now
+            self.app,
+            self.settings,
+            reminder,
+            client,
+            practice,
+            practitioner,
+            now,
+            studio=self._studios[client.practice_id],
         )
         return Rendered(message, client.email)
 

@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from smptrack.domain import protocol
 from smptrack.domain.vocabulary import REMINDER_KINDS
 from smptrack.extensions import db
-from smptrack.models import Client, PracticeSettings, ReminderPreference, TreatmentSession
+from smptrack.models import (
+    Appointment,
+    Client,
+    Practice,
+    PracticeSettings,
+    ReminderPreference,
+    TreatmentSession,
+)
 
 # The kind an unsubscribe link names to stop every reminder.
 ALL_KINDS = "all"
@@ -28,12 +35,12 @@ class PracticeProtocol:
     aftercare_instructions: str = ""
 
 
-def practice_protocol(practitioner_id: int | None) -> PracticeProtocol:
-    """The settings of ``practitioner_id``'s practice; the defaults for a client on their own."""
-    if practitioner_id is None:
+def practice_protocol(practice_id: int | None) -> PracticeProtocol:
+    """The settings of practice ``practice_id``; the defaults for a client on their own."""
+    if practice_id is None:
         return PracticeProtocol()
     row = db.session.scalar(
-        sa.select(PracticeSettings).where(PracticeSettings.practitioner_id == practitioner_id)
+        sa.select(PracticeSettings).where(PracticeSettings.practice_id == practice_id)
     )
     if row is None:
         return PracticeProtocol()
@@ -59,7 +66,11 @@ def preferences_of(client: Client) -> protocol.Preferences:
     if row is None:
         return protocol.Preferences()
     return protocol.Preferences(
-        kinds=frozenset(kind for kind in REMINDER_KINDS if getattr(row, kind)),
+        kinds=frozenset(
+            kind
+            for kind in REMINDER_KINDS
+            if (governing := protocol.preference_kind(kind)) is None or getattr(row, governing)
+        ),
         touch_up_lead=row.touch_up_lead_days,
         unsubscribed_all=row.unsubscribed_all_at is not None,
     )
@@ -98,4 +109,54 @@ def projection_facts(client: Client) -> protocol.ProjectionFacts:
         most_likely_on=client.next_touch_up_on,
         earliest_on=client.touch_up_earliest_on,
         due_now=bool(client.touch_up_due_now),
+    )
+
+
+def booked_appointments(client_id: int, now: datetime) -> list[protocol.AppointmentFact]:
+    """The client's appointments still booked and still to come, soonest first."""
+    rows = db.session.execute(
+        sa.select(Appointment.id, Appointment.starts_at, Appointment.kind)
+        .where(
+            Appointment.client_id == client_id,
+            Appointment.status == "booked",
+            Appointment.starts_at > now,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    return [protocol.AppointmentFact(id=r.id, starts_at=r.starts_at, kind=r.kind) for r in rows]
+
+
+@dataclass(frozen=True)
+class Studio:
+    """What a client's mail shows of their practice: who it comes from, where replies go, how
+    to book, and where the appointment is. A snapshot, so a sweep reads each practice once."""
+
+    id: int
+    name: str
+    mail_from_name: str
+    reply_to: str
+    address: str
+    phone: str
+    booking_url: str
+
+    @property
+    def sender_name(self) -> str:
+        return self.mail_from_name or self.name
+
+
+def studio_of(practice_id: int | None) -> Studio | None:
+    """The practice ``practice_id`` as its clients' mail shows it; None for a lone client."""
+    if practice_id is None:
+        return None
+    row = db.session.get(Practice, practice_id)
+    if row is None:
+        return None
+    return Studio(
+        id=row.id,
+        name=row.name,
+        mail_from_name=row.mail_from_name or "",
+        reply_to=row.reply_to or "",
+        address=row.address or "",
+        phone=row.phone or "",
+        booking_url=row.booking_url or "",
     )

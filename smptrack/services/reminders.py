@@ -34,6 +34,7 @@ from smptrack.services.errors import Conflict, ValidationFailed
 from smptrack.services.pagination import Page
 from smptrack.services.reminder_facts import (
     PracticeProtocol,
+    booked_appointments,
     client_today,
     client_zone,
     is_unsubscribed,
@@ -52,6 +53,8 @@ KIND_LABELS = {
     "self_check": "Yearly self-check",
     "assessment": "Assessment with the practitioner",
     "touch_up": "Book your touch-up",
+    "appointment": "Appointment reminder",
+    "appointment_cancelled": "Appointment cancelled",
 }
 KIND_HINTS = {
     "aftercare": "On the day of a session and on days 4 and 7: what you may do again.",
@@ -88,7 +91,7 @@ def planned_for(client: Client, now: datetime) -> list[protocol.PlannedReminder]
     """What the protocol plans for ``client`` today (nothing without an email address)."""
     if not client.email:
         return []
-    practice = practice_protocol(client.practitioner_id)
+    practice = practice_protocol(client.practice_id)
     return protocol.plan(
         client.id,
         session_facts(client.id),
@@ -97,6 +100,7 @@ def planned_for(client: Client, now: datetime) -> list[protocol.PlannedReminder]
         offsets=practice.offsets,
         preferences=preferences_of(client),
         has_practitioner=client.practitioner_id is not None,
+        booked=booked_appointments(client.id, now),
     )
 
 
@@ -108,7 +112,7 @@ def plan_reminders(client: Client, now: datetime, *, catch_up_days: int = 0) -> 
     reminders are managed: a practitioner's manual invitation is left alone.
     """
     db.session.flush()
-    practice = practice_protocol(client.practitioner_id)
+    practice = practice_protocol(client.practice_id)
     zone = client_zone(client)
     as_of = client_today(client, now)
     planned = planned_for(client, now)
@@ -275,7 +279,7 @@ def send_touch_up_now(actor: Actor, client: Client, *, now: datetime) -> Reminde
     )
     if waiting:
         raise Conflict("A touch-up reminder for this client is already waiting to be sent.")
-    practice = practice_protocol(client.practitioner_id)
+    practice = practice_protocol(client.practice_id)
     zone = client_zone(client)
     due = protocol.next_waking_moment(now, zone, practice.hours)
     most_likely = client.next_touch_up_on
@@ -362,7 +366,7 @@ def status_counts() -> dict[str, int]:
 
 def series_warnings(client: Client) -> list[str]:
     """Sentences about sessions of an initial series closer than the practice's minimum."""
-    practice = practice_protocol(client.practitioner_id)
+    practice = practice_protocol(client.practice_id)
     return [
         f"The sessions of {earlier.day.isoformat()} and {later.day.isoformat()} were {gap} "
         f"day{'s' if gap != 1 else ''} apart; the practice's minimum is "
