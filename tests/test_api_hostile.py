@@ -10,8 +10,9 @@ import copy
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smptrack.extensions import db
-from smptrack.models import Pigment, PigmentLot, Placement, TreatmentSession
+from smptrack.models import Appointment, Pigment, PigmentLot, Placement, TreatmentSession
 from smptrack.services import accounts
 from tests.conftest import PASSWORD, Personas
 from tests.test_api_tokens import OwnContextClient, assert_json_error
@@ -167,6 +168,29 @@ ROUTES = {
             "healed_check_day": (14, 90),
         },
     ),
+    "book appointment": Route(
+        "POST",
+        "/api/v1/appointments",
+        {
+            "client_id": "{a}",
+            "practitioner_id": "{p}",
+            "date": FUTURE,
+            "start": "10:00",
+            "minutes": 120,
+            "kind": "initial",
+            "note": "fine",
+        },
+        required=("client_id", "practitioner_id", "date", "start", "minutes"),
+        ints={"minutes": (5, 720)},
+        enums={"kind": ("initial", "build_up", "touch_up", "correction", "scar")},
+        texts={"note": 1000},
+    ),
+    "move appointment": Route(
+        "PATCH",
+        "/api/v1/appointments/{appointment}",
+        {"start": "16:00"},
+        ints={"minutes": (5, 720)},
+    ),
     "issue token": Route(
         "POST",
         "/api/v1/tokens",
@@ -191,7 +215,10 @@ class World:
         return route.path.format(**self.ids)
 
     def body(self, route: Route, edit: tuple[tuple[Any, ...], Any] | None) -> Any:
-        body = json.loads(json.dumps(route.base).replace('"{lot_p}"', str(self.ids["lot_p"])))
+        text = json.dumps(route.base)
+        for name in ("lot_p", "a", "p"):  # ids the bodies name, as JSON numbers
+            text = text.replace(f'"{{{name}}}"', str(self.ids[name]))
+        body = json.loads(text)
         if edit is None:
             return body
         where, value = edit
@@ -225,7 +252,19 @@ def world(app: Flask, personas: Personas) -> World:
         logged_by_id=p.id,
         placements=[Placement(zone="crown", pigment_lot=lot_p)],
     )
-    db.session.add_all([pigment, lot_p, foreign, lot_q, treatment])
+    # P's booking three days ahead at 13:00 London (the move's base takes it to 16:00).
+    starts = datetime.combine(date.fromisoformat(FUTURE), time(13), ZoneInfo("Europe/London"))
+    booking = Appointment(
+        uid="hostile-booking",
+        practice_id=p.practice_id,
+        client_id=personas.record_a.id,
+        practitioner_id=p.id,
+        starts_at=starts.astimezone(UTC),
+        ends_at=(starts + timedelta(hours=1)).astimezone(UTC),
+        time_zone="Europe/London",
+        kind="build_up",
+    )
+    db.session.add_all([pigment, lot_p, foreign, lot_q, treatment, booking])
     secret = accounts.issue_api_token(p, "hostile", datetime.now(UTC), timedelta(days=1)).secret
     db.session.commit()
     ids = {
@@ -234,6 +273,8 @@ def world(app: Flask, personas: Personas) -> World:
         "pigment": pigment.id,
         "lot_p": lot_p.id,
         "lot_q": lot_q.id,
+        "p": p.id,
+        "appointment": booking.id,
     }
     return World(ids=ids, bearer={"Authorization": f"Bearer {secret}"})
 
@@ -543,6 +584,8 @@ test_generated_hostile_edits_to_assess_are_refused = _property("assess")
 test_generated_hostile_edits_to_add_pigment_are_refused = _property("add pigment")
 test_generated_hostile_edits_to_add_lot_are_refused = _property("add lot")
 test_generated_hostile_edits_to_issue_token_are_refused = _property("issue token")
+test_generated_hostile_edits_to_book_appointment_are_refused = _property("book appointment")
+test_generated_hostile_edits_to_move_appointment_are_refused = _property("move appointment")
 test_generated_hostile_edits_to_change_practice_settings_are_refused = _property(
     "change practice settings"
 )
@@ -557,7 +600,8 @@ def test_every_write_route_of_the_api_is_attacked_here(app: Flask) -> None:
             route.method,
             route.path.replace("{a}", "{client_id}")
             .replace("{session}", "{session_id}")
-            .replace("{pigment}", "{pigment_id}"),
+            .replace("{pigment}", "{pigment_id}")
+            .replace("{appointment}", "{appointment_id}"),
         )
         for route in ROUTES.values()
     }
