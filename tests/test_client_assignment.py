@@ -62,3 +62,9 @@ def test_a_practice_of_one_has_no_hand_over_form(app: Flask, personas: Personas)
     )
     assert page.status_code == 200
     assert "Assigned practitioner" not in page.get_data(as_text=True)
+
+
+def test_the_front_desk_lands_on_the_schedule(app: Flask, personas: Personas) -> None:
+    response = log_in(app.test_client(), personas.front_desk_p).get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/appointments")

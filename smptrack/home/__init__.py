@@ -14,6 +14,8 @@ def index():
         return render_template("home/landing.html")
     if current_user.role == "practitioner":
         return redirect(url_for("clients.index"))
+    if current_user.role == "front_desk":
+        return redirect(url_for("appointments.index"))
     if current_user.role == "admin":
         return redirect(url_for("admin.users"))
     return redirect(url_for("account.me"))

@@ -239,6 +239,24 @@ def is_own_record(actor: Actor, client: Client) -> bool:
     return actor.role == "client" and client.user_id == actor.id
 
 
+def require_own_record(actor: Actor, client: Client, message: str) -> None:
+    """Choices only the client makes (their reminder preferences): ``Forbidden`` otherwise."""
+    if not is_own_record(actor, client):
+        raise Forbidden(message)
+
+
+def acts_for(actor: Actor, client: Client) -> bool:
+    """Log sun, record assessments, edit the profile: the client, or the practice."""
+    return is_own_record(actor, client) or may_manage_practice(actor, client)
+
+
+def may_delete_assessment(actor: Actor, client: Client, by_client: bool) -> bool:
+    """The practice may remove any rating of its client; a client only their self-ratings."""
+    if is_own_record(actor, client):
+        return by_client
+    return may_manage_practice(actor, client)
+
+
 def may_record_for(actor: Actor, client: Client) -> bool:
     """Record a session for ``client``: a practitioner of their practice, or the client."""
     return may_manage_practice(actor, client) or is_own_record(actor, client)

@@ -17,7 +17,7 @@ from smptrack.domain.limits import ASSESSMENT_NOTE_MAX, DENSITY_PCT, EARLIEST_DA
 from smptrack.domain.vocabulary import CLIENT_ASSESSOR_KINDS, PRACTITIONER_ASSESSOR_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, FadeAssessment
-from smptrack.services import audit
+from smptrack.services import access, audit
 from smptrack.services.access import Actor, refused, visible_clients
 from smptrack.services.errors import Forbidden, ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
@@ -148,10 +148,11 @@ def get_assessment(actor: Actor, assessment_id: int) -> FadeAssessment:
 
 
 def may_delete(actor: Actor, assessment: FadeAssessment) -> bool:
-    """The practitioner may remove any rating of their client; a client only their self-ratings."""
-    if actor.role == "client":
-        return assessment.assessor_kind in CLIENT_KINDS
-    return actor.role == "practitioner"
+    """The practice may remove any rating of its client; a client only their self-ratings
+    (the access policy's rule)."""
+    client = db.session.get(Client, assessment.client_id)
+    by_client = assessment.assessor_kind in CLIENT_KINDS
+    return client is not None and access.may_delete_assessment(actor, client, by_client)
 
 
 def delete_assessment(actor: Actor, assessment_id: int, *, now: datetime) -> FadeAssessment:

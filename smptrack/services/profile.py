@@ -25,7 +25,7 @@ from smptrack.domain.vocabulary import (
 from smptrack.extensions import db
 from smptrack.models import Client
 from smptrack.services import audit
-from smptrack.services.access import Actor, may_manage_practice, refused
+from smptrack.services.access import Actor, acts_for, refused
 from smptrack.services.accounts import check_time_zone
 from smptrack.services.errors import ValidationFailed
 
@@ -67,9 +67,7 @@ def require_acts_for(actor: Actor, client: Client) -> None:
     The practitioner acts for their client (logs sun, records assessments, edits the profile).
     Any other actor must not learn that the record exists, hence 404 rather than 403.
     """
-    if actor.role == "client" and client.user_id is not None and client.user_id == actor.id:
-        return
-    if may_manage_practice(actor, client):
+    if acts_for(actor, client):
         return
     raise refused(actor, Client, client.id, "client", "No such client.")
 

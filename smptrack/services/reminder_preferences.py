@@ -8,9 +8,9 @@ from datetime import datetime
 from smptrack.domain import protocol
 from smptrack.extensions import db
 from smptrack.models import Client, ReminderPreference
-from smptrack.services import audit
+from smptrack.services import access, audit
 from smptrack.services.access import Actor
-from smptrack.services.errors import Forbidden, ValidationFailed
+from smptrack.services.errors import ValidationFailed
 from smptrack.services.reminder_facts import preference_row
 from smptrack.services.reminders import plan_reminders
 
@@ -30,8 +30,7 @@ def update_preferences(
     Raises Forbidden for anyone but the client themself, ValidationFailed for a lead time
     outside 0-365 days or an unknown kind.
     """
-    if actor.role != "client" or client.user_id != actor.id:
-        raise Forbidden("Only the client can choose which reminders they get.")
+    access.require_own_record(actor, client, "Only the client can choose which reminders they get.")
     fields = {}
     unknown = set(data.kinds) - set(protocol.KINDS)
     if unknown:
