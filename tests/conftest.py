@@ -236,6 +236,12 @@ PERSONA_NAMES = (
 
 @pytest.fixture
 def personas(app: Flask) -> Personas:
+    # A practice no persona belongs to, first: practice ids then differ from their owners' user
+    # ids, so code that passes one for the other fails here rather than in a real studio.
+    from smptrack.models import Practice
+
+    db.session.add(Practice(name="Unrelated practice"))
+    db.session.flush()
     p = make_user("practitioner", "p@practice-p.test", "Pat Practitioner")
     q = make_user("practitioner", "q@practice-q.test", "Quinn Practitioner")
     a = make_user("client", "a@clients.test", "Ada Client")

@@ -73,7 +73,7 @@ def test_refit_adopt_and_revert_through_the_page(app: Flask, personas: Personas)
         treatment.placements.append(Placement(zone="crown", pigment_free_text="carbon"))
         db.session.add(treatment)
     projections.refresh_stale(datetime.now(UTC))
-    model_versions.rebuild_practice(practitioner.id, datetime.now(UTC))  # client A's too
+    model_versions.rebuild_practice(practitioner.practice_id, datetime.now(UTC))  # client A's too
     db.session.commit()
     before = snapshot(practitioner.practice_id)
     assert {v[0] for v in before.values()} == {fade.MODEL_VERSION}
@@ -140,12 +140,12 @@ def test_revert_steps_back_one_version_at_a_time(app: Flask, personas: Personas)
     db.session.flush()
     model_versions.adopt(first, now)
     model_versions.adopt(second, now)
-    assert model_versions.current_version(practitioner.id) == second
+    assert model_versions.current_version(practitioner.practice_id) == second
     assert first.retired_at is not None
-    previous, _ = model_versions.revert(practitioner.id, now)
-    assert previous == first and model_versions.current_version(practitioner.id) == first
-    previous, _ = model_versions.revert(practitioner.id, now)
-    assert previous is None and model_versions.current_version(practitioner.id) is None
+    previous, _ = model_versions.revert(practitioner.practice_id, now)
+    assert previous == first and model_versions.current_version(practitioner.practice_id) == first
+    previous, _ = model_versions.revert(practitioner.practice_id, now)
+    assert previous is None and model_versions.current_version(practitioner.practice_id) is None
     assert model_versions.constants_by_practice([practitioner.id]) == {}
 
 

@@ -189,7 +189,8 @@ def test_the_invitee_joins_with_a_password_and_becomes_a_member_in_the_role(
     assert (user.practice_id, user.member_role) == (personas.practitioner_p.practice_id, role)
     assert accounts.authenticate("nia@new.test", NEW_PASSWORD, datetime.now(UTC)) is not None
     # No practice of their own was founded: the practitioner joined P's.
-    assert db.session.scalar(sa.select(sa.func.count(Practice.id))) == 2
+    # (P's, Q's and the personas' unrelated one.)
+    assert db.session.scalar(sa.select(sa.func.count(Practice.id))) == 3
     page = as_user(web, user).get("/practice/members").get_data(as_text=True)
     assert "Nia Newton" in page and "Cole Colleague" in page
 

@@ -111,7 +111,7 @@ def test_refit_of_a_seeded_practice_recovers_its_constants_and_offers_adoption(
     practitioner = make_user("practitioner", "fit@practice.test", "Fit Practice")
     seed_practice(practitioner, 200, seed=11)
     result = app.test_cli_runner().invoke(
-        args=["model", "refit", "--practice", str(practitioner.id)]
+        args=["model", "refit", "--practice", str(practitioner.practice_id)]
     )
     assert result.exit_code == 0, result.output
     assert "200 clients" in result.output
@@ -134,11 +134,13 @@ def test_every_client_at_the_same_sun_dose_declines_adoption_and_says_why(app: F
     practitioner = make_user("practitioner", "same@practice.test", "Same Sun")
     seed_practice(practitioner, 80, seed=5, same_dose=True)
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["model", "refit", "--practice", str(practitioner.id)])
+    result = runner.invoke(args=["model", "refit", "--practice", str(practitioner.practice_id)])
     assert result.exit_code == 0, result.output
     assert "Adoption: not offered, because:" in result.output
     assert "cannot be told apart" in result.output or "undetermined" in result.output
-    adopted = runner.invoke(args=["model", "refit", "--practice", str(practitioner.id), "--adopt"])
+    adopted = runner.invoke(
+        args=["model", "refit", "--practice", str(practitioner.practice_id), "--adopt"]
+    )
     assert adopted.exit_code == 1
     assert "nothing was changed" in adopted.output
     assert db.session.scalar(sa.text("SELECT count(*) FROM practice_model_versions")) == 0
@@ -162,7 +164,7 @@ def test_a_practice_without_ratings_has_nothing_to_refit(app: Flask) -> None:
     make_client(practitioner, "Unrated")
     db.session.commit()
     result = app.test_cli_runner().invoke(
-        args=["model", "refit", "--practice", str(practitioner.id)]
+        args=["model", "refit", "--practice", str(practitioner.practice_id)]
     )
     assert result.exit_code == 1
     assert "no healed-phase ratings" in result.output
