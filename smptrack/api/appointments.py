@@ -92,6 +92,7 @@ def appointment_out(appointment: Appointment) -> AppointmentOut:
     tag="appointments",
     query=AppointmentQuery,
     response=AppointmentList,
+    errors=(404,),
 )
 def list_appointments(actor: User, query: AppointmentQuery) -> AppointmentList:
     """A member sees the practice's appointments (one practitioner's with `practitioner_id`),
@@ -140,7 +141,7 @@ def _own_schedule(
     body=AppointmentCreate,
     response=AppointmentOut,
     status=201,
-    errors=(409,),
+    errors=(404, 409),
     roles=STAFF,
 )
 def book_appointment(actor: User, body: AppointmentCreate) -> AppointmentOut:
