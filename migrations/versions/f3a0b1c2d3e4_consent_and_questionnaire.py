@@ -1,4 +1,4 @@
-"""reserved for issue 11's appointment features: no schema change unless a later commit fills it in
+"""reserved for issue 12's consent templates, consents and the health questionnaire
 
 Revision ID: f3a0b1c2d3e4
 Revises: f2a0b1c2d3e4
