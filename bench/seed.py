@@ -103,7 +103,7 @@ def seed(now: datetime, clients: int, rng: random.Random) -> None:
 
     from smptrack.extensions import db
     from smptrack.models import ApiToken, Client, Pigment, PigmentLot
-    from smptrack.services import accounts
+    from smptrack.services import accounts, practices
 
     practitioner = accounts.create_user(
         email=PRACTITIONER_EMAIL,
@@ -113,8 +113,11 @@ def seed(now: datetime, clients: int, rng: random.Random) -> None:
         time_zone="Europe/London",
     )
     practitioner.email_verified_at = now
+    # create_user founded the practitioner's practice of one (issue 11): the tenant of every row.
+    practice = practices.practice_of(practitioner)
+    assert practice is not None
     pigment = Pigment(
-        practitioner_id=practitioner.id, brand="Bench", line="Pro", shade="Ash", base="carbon"
+        practice_id=practice.id, brand="Bench", line="Pro", shade="Ash", base="carbon"
     )
     lot = PigmentLot(pigment=pigment, lot_number="B-1", expires_on=now.date() + timedelta(999))
     db.session.add_all([pigment, lot])
@@ -128,13 +131,15 @@ def seed(now: datetime, clients: int, rng: random.Random) -> None:
     db.session.rollback()  # the check's last-use update is not part of the data
 
     today = now.date()
-    history = add_client(practitioner, "Hana History", "history", today)
+    history = add_client(practitioner, practice.id, "Hana History", "history", today)
     add_history(history, practitioner, lot, today, HISTORY_SESSIONS, HISTORY_SUN_ENTRIES, rng)
     db.session.commit()
     if history.id != HISTORY_CLIENT_ID:
         raise SystemExit(f"the history client got id {history.id}, not {HISTORY_CLIENT_ID}")
     for i in range(clients):
-        record = add_client(practitioner, f"Client {i + 1:03d}", f"client{i + 1:03d}", today)
+        record = add_client(
+            practitioner, practice.id, f"Client {i + 1:03d}", f"client{i + 1:03d}", today
+        )
         add_history(record, practitioner, lot, today, SESSIONS, SUN_ENTRIES, rng)
         if (i + 1) % BATCH == 0:
             db.session.commit()
@@ -146,11 +151,12 @@ def seed(now: datetime, clients: int, rng: random.Random) -> None:
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1
 
 
-def add_client(practitioner, name: str, mailbox: str, today: date):
+def add_client(practitioner, practice_id: int, name: str, mailbox: str, today: date):
     from smptrack.extensions import db
     from smptrack.models import Client
 
     record = Client(
+        practice_id=practice_id,
         practitioner_id=practitioner.id,
         display_name=name,
         email=f"{mailbox}@bench.smptrack.test",
