@@ -55,6 +55,7 @@ TABLES = (
     "practice_model_versions",
     "clients",
     "practice_settings",
+    "practices",
     "users",
 )
 
@@ -102,11 +103,21 @@ def generate(url: str, clients: int, seed: int) -> dict[str, int]:
                         )
                     )
             counts["users"] = practices
+            # Since issue 11 the practice is the tenant: practice n, owned by user n, holds
+            # clients (n-1)*1000+1 .. n*1000, each assigned to that practitioner.
+            with cur.copy(
+                "COPY practices (id, name, address, phone, booking_url, time_zone,"
+                " mail_from_name, reply_to, created_at) FROM STDIN"
+            ) as copy:
+                for pid in range(1, practices + 1):
+                    row = (pid, f"Practice {pid}", "", "", "", "Europe/London", "", "", created)
+                    copy.write_row(row)
             session_id = placement_id = 0
             statements = {
                 "copy_clients": (
-                    "COPY clients (id, practitioner_id, display_name, email, time_zone,"
-                    " fitzpatrick, sebum, retinoid_or_peel_use, swimming, goal, hair_length,"
+                    "COPY clients (id, practice_id, practitioner_id, display_name, email,"
+                    " time_zone, fitzpatrick, sebum, retinoid_or_peel_use, swimming, goal,"
+                    " hair_length,"
                     " latitude_band, lifestyle, usual_hat, usual_hat_pct, usual_sunscreen_spf,"
                     " usual_sunscreen_pct, usual_sunscreen_generous, sun_log_complete, notes,"
                     " created_at, updated_at, next_touch_up_on, touch_up_earliest_on,"
@@ -218,6 +229,7 @@ def generate(url: str, clients: int, seed: int) -> dict[str, int]:
                     (
                         cid,
                         (cid - 1) // PRACTICE_SIZE + 1,
+                        (cid - 1) // PRACTICE_SIZE + 1,
                         f"Client {cid}",
                         f"c{cid}@scale.test" if rng.random() < 0.8 else None,
                         rng.choice(TIME_ZONES),
@@ -249,7 +261,7 @@ def generate(url: str, clients: int, seed: int) -> dict[str, int]:
                 if cid % 20_000 == 0 or cid == clients:
                     _flush(cur, statements, buffers)
             counts["clients"] = clients
-            for table in ("users", "clients", "treatment_sessions", "placements"):
+            for table in ("users", "practices", "clients", "treatment_sessions", "placements"):
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608
                     f" (SELECT max(id) FROM {table}))"  # constant table names
@@ -320,7 +332,7 @@ def sweep_queries(url: str) -> list[tuple[str, float, int, str]]:
         ),
         (
             "one practice's due list, page 1",
-            "SELECT id, display_name, next_touch_up_on FROM clients WHERE practitioner_id ="
+            "SELECT id, display_name, next_touch_up_on FROM clients WHERE practice_id ="
             " %(practice)s AND next_touch_up_on IS NOT NULL AND (touch_up_earliest_on <"
             " %(before)s OR touch_up_due_now) ORDER BY next_touch_up_on, display_name, id"
             " LIMIT 25",
@@ -328,7 +340,7 @@ def sweep_queries(url: str) -> list[tuple[str, float, int, str]]:
         ),
         (
             "one practice's due list, count",
-            "SELECT count(*) FROM clients WHERE practitioner_id = %(practice)s AND"
+            "SELECT count(*) FROM clients WHERE practice_id = %(practice)s AND"
             " next_touch_up_on IS NOT NULL AND (touch_up_earliest_on < %(before)s OR"
             " touch_up_due_now)",
             {"practice": 7, "before": TODAY + timedelta(days=90)},
