@@ -29,9 +29,9 @@ class Defaults:
     # Strict-Transport-Security is sent when SESSION_COOKIE_SECURE is on (one year).
     HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
 
-    # Request bodies, refused with 413 before they are parsed (smptrack.security). No route
-    # takes file uploads yet; one that does gets its own, larger limit in smptrack.security's
-    # hook (which refuses an oversized body before any view runs).
+    # Request bodies, refused with 413 before they are parsed (smptrack.security). A route that
+    # takes a file upload is marked with ``smptrack.security.accepts_upload`` and gets the
+    # UPLOAD_ limits below instead (still refused before any view runs).
     MAX_CONTENT_LENGTH = 1024 * 1024  # bytes
     MAX_FORM_MEMORY_SIZE = 512 * 1024  # bytes: an urlencoded body, or one multipart text field
     MAX_FORM_PARTS = 500  # the largest form, a session of 20 placements, has 208 fields
@@ -40,6 +40,15 @@ class Defaults:
     ANONYMOUS_MAX_CONTENT_LENGTH = 64 * 1024  # bytes
     ANONYMOUS_MAX_FORM_MEMORY_SIZE = 64 * 1024  # bytes
     ANONYMOUS_MAX_FORM_PARTS = 50
+    # Photo uploads: one photo and a few short fields; 5,000 parts is a 413, not work.
+    UPLOAD_MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # bytes: PHOTO_MAX_BYTES and the form around it
+    UPLOAD_MAX_FORM_PARTS = 20
+
+    # Photos (smptrack.images): refused above these before Pillow decodes a pixel; stored
+    # re-encoded as JPEG with a thumbnail, in UPLOAD_FOLDER (None: instance/uploads).
+    PHOTO_MAX_BYTES = 15 * 1024 * 1024
+    PHOTO_MAX_PIXELS = 40_000_000
+    PHOTO_THUMB_PX = 480
 
     # Where links in emails point, e.g. https://smp.example.com. Empty: taken from the request.
     BASE_URL = ""

@@ -81,6 +81,33 @@ def anonymous_limits() -> BodyLimits:
     )
 
 
+def upload_limits() -> BodyLimits:
+    """A photo upload's route: a larger body, few parts (``accepts_upload``)."""
+    config = current_app.config
+    return BodyLimits(
+        config["UPLOAD_MAX_CONTENT_LENGTH"],
+        config["MAX_FORM_MEMORY_SIZE"],
+        config["UPLOAD_MAX_FORM_PARTS"],
+    )
+
+
+def accepts_upload(view: Any = None, *, anonymous: bool = False) -> Any:
+    """Mark a view that takes a file upload: it gets ``upload_limits`` for a logged-in request
+    (an API request with a bearer token), and with ``anonymous=True`` for anyone, for a page
+    that a signed emailed link opens. The mark survives ``functools.wraps``."""
+
+    def mark(function: Any) -> Any:
+        function.accepts_upload = "anonymous" if anonymous else "logged_in"
+        return function
+
+    return mark(view) if view is not None else mark
+
+
+def _upload_mark() -> str | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "accepts_upload", None)
+
+
 def apply_body_limits(limits: BodyLimits) -> None:
     """Set this request's limits and refuse at once a body declared larger (413).
 
@@ -152,6 +179,10 @@ def limit_request_body() -> None:
         logged_in = has_token
     else:
         logged_in = current_user.is_authenticated
+    upload = _upload_mark()
+    if upload == "anonymous" or (upload == "logged_in" and logged_in):
+        apply_body_limits(upload_limits())
+        return
     apply_body_limits(logged_in_limits() if logged_in else anonymous_limits())
 
 
@@ -173,8 +204,14 @@ def add_security_headers(response: Response) -> Response:
         )
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         # Overrides send_file's "no-cache": a download of a client's data must not be kept.
-        headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = "private, no-store" if _is_image(response) else "no-store"
     return response
+
+
+def _is_image(response: Response) -> bool:
+    """A client's photo: never stored, and never by a shared cache (``private`` says so to a
+    proxy that ignores ``no-store``)."""
+    return (response.mimetype or "").startswith("image/")
 
 
 class LimitedFormDataParser(FormDataParser):

@@ -9,6 +9,7 @@ from smptrack.models.clients import Client
 from smptrack.models.exposure import SunExposure
 from smptrack.models.materialised import ClientProjection, SunDoseMonth
 from smptrack.models.model_versions import PracticeModelVersion
+from smptrack.models.photos import Photo
 from smptrack.models.pigments import Pigment, PigmentLot
 from smptrack.models.practice import MemberInvitation, Practice, PracticeMember, PracticeSettings
 from smptrack.models.reminders import Reminder, ReminderPreference, SchedulerHeartbeat
@@ -27,6 +28,7 @@ __all__ = [
     "Invitation",
     "LoginSession",
     "MemberInvitation",
+    "Photo",
     "Pigment",
     "PigmentLot",
     "Placement",

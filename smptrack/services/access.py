@@ -25,7 +25,14 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from smptrack.extensions import db
-from smptrack.models import Appointment, Client, MemberInvitation, PracticeMember, User
+from smptrack.models import (
+    Appointment,
+    Client,
+    MemberInvitation,
+    Photo,
+    PracticeMember,
+    User,
+)
 from smptrack.services import audit
 from smptrack.services.errors import Forbidden, NotFound
 
@@ -384,3 +391,42 @@ def get_member_invitation(actor: Actor, invitation_id: int) -> MemberInvitation:
     if found is None:
         raise NotFound("No such invitation.")
     return found
+
+
+# --- Photos (services/photos.py) ---------------------------------------------------------------
+#
+# A photo is clinical: practitioners of the client's practice and the client see it (the front
+# desk meets 403, another practice 404). Both add photos: the practice on a session, an
+# assessment or the record, the client on their own record. The practice deletes any of its
+# client's photos; a client only the ones they uploaded themselves.
+
+
+def visible_photos(actor: Actor) -> sa.Select[tuple[Photo]]:
+    """A SELECT of the photos ``actor`` may see (those of ``visible_clients``)."""
+    clients = visible_clients(actor).with_only_columns(Client.id)
+    return sa.select(Photo).where(Photo.client_id.in_(clients.scalar_subquery()))
+
+
+def get_photo(actor: Actor, photo_id: int) -> Photo:
+    """A photo ``actor`` may see, else ``NotFound`` (``Forbidden`` for the front desk)."""
+    refuse_front_desk(actor)
+    in_range = isinstance(photo_id, int) and 1 <= photo_id <= MAX_ROW_ID
+    found = (
+        db.session.scalar(visible_photos(actor).where(Photo.id == photo_id)) if in_range else None
+    )
+    if found is None:
+        raise refused(actor, Photo, photo_id, "photo", "No such photo.")
+    return found
+
+
+def may_add_photo(actor: Actor, client: Client) -> bool:
+    """Upload a photo of ``client``: the client, or a practitioner of their practice."""
+    return acts_for(actor, client)
+
+
+def may_delete_photo(actor: Actor, client: Client, photo: Photo) -> bool:
+    """The practice deletes any photo of its client; the client only those they uploaded."""
+    if may_manage_practice(actor, client):
+        return True
+    uploaded_own = actor.id is not None and photo.uploaded_by_id == actor.id
+    return is_own_record(actor, client) and uploaded_own
