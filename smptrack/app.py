@@ -199,6 +199,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.clients import bp as clients_bp
     from smptrack.due import bp as due_bp
     from smptrack.exposure import bp as exposure_bp
+    from smptrack.follow_up import bp as follow_up_bp
     from smptrack.home import bp as home_bp
     from smptrack.practice import bp as practice_bp
     from smptrack.practice_model import bp as practice_model_bp
@@ -220,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(follow_up_bp)
     app.register_blueprint(practice_model_bp)
     app.register_blueprint(practice_bp)
     app.register_blueprint(appointments_bp)

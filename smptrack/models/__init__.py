@@ -7,6 +7,7 @@ from smptrack.models.assessments import FadeAssessment
 from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
 from smptrack.models.exposure import SunExposure
+from smptrack.models.follow_up import FollowUpResponse
 from smptrack.models.materialised import ClientProjection, SunDoseMonth
 from smptrack.models.model_versions import PracticeModelVersion
 from smptrack.models.photos import Photo
@@ -25,6 +26,7 @@ __all__ = [
     "Client",
     "ClientProjection",
     "FadeAssessment",
+    "FollowUpResponse",
     "Invitation",
     "LoginSession",
     "MemberInvitation",

@@ -14,7 +14,7 @@ from smptrack import ics, mail
 from smptrack.domain import protocol
 from smptrack.models import Client, Reminder, User
 from smptrack.sending.settings import SenderSettings, external_url
-from smptrack.services import reminder_facts, unsubscribe
+from smptrack.services import follow_up, reminder_facts, unsubscribe
 from smptrack.services.reminders import KIND_LABELS
 
 SUBJECTS = {
@@ -85,6 +85,12 @@ def compose_reminder(
         "unsubscribe_url": unsubscribe_one,
         "unsubscribe_all_url": unsubscribe_url(reminder_facts.ALL_KINDS),
     }
+    if reminder.kind in follow_up.LINK_LIFETIMES:
+        # The check-in's own page: a signed single-use link (composing it writes nothing).
+        token = follow_up.follow_up_token(secret, reminder, issued_at=now)
+        until = now + follow_up.LINK_LIFETIMES[reminder.kind]
+        context["follow_up_url"] = external_url(app, base, "follow_up.answer", token=token)
+        context["follow_up_until"] = long_date(until.astimezone(zone).date())
     text = render_template(f"emails/reminder_{reminder.kind}.txt", **context)
     html = render_template(f"emails/reminder_{reminder.kind}.html", **context)
     headers = {"List-Unsubscribe": f"<{unsubscribe_one}>", "Auto-Submitted": "auto-generated"}

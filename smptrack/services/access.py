@@ -20,6 +20,7 @@ not use a feature at all raises ``Forbidden``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -72,6 +73,8 @@ def visible_clients(actor: Actor) -> sa.Select[tuple[Client]]:
     query = sa.select(Client)
     if sees_clinical(actor):
         return query.where(Client.practice_id == practice_id_of(actor))
+    if isinstance(actor, ClientByLink):
+        return query.where(Client.id == actor.client_id)
     if actor.role == "client":
         return query.where(Client.user_id == actor.id)
     return query.where(sa.false())
@@ -216,6 +219,8 @@ def refused(
 
 def own_client_record(actor: Actor) -> Client | None:
     """A client login's own record (None for other roles, or a client not yet linked)."""
+    if isinstance(actor, ClientByLink):
+        return db.session.get(Client, actor.client_id)
     if actor.role != "client":
         return None
     return db.session.scalar(sa.select(Client).where(Client.user_id == actor.id))
@@ -243,6 +248,8 @@ def may_manage_practice(actor: Actor, client: Client) -> bool:
 
 
 def is_own_record(actor: Actor, client: Client) -> bool:
+    if isinstance(actor, ClientByLink):
+        return client.id == actor.client_id
     return actor.role == "client" and client.user_id == actor.id
 
 
@@ -391,6 +398,28 @@ def get_member_invitation(actor: Actor, invitation_id: int) -> MemberInvitation:
     if found is None:
         raise NotFound("No such invitation.")
     return found
+
+
+# --- Emailed links that speak for a client (issue 12: the healed and yearly check) ----------
+
+
+@dataclass(frozen=True)
+class ClientByLink:
+    """Whoever holds a valid follow-up link of client ``client_id``: the link went to the
+    client's own address (as an unsubscribe link does), so its holder acts as that client, on
+    that record only, with or without a login. ``id`` is the client's login, if any, so that
+    their ratings and audit lines name it; never compare it with ``Client.user_id`` (it may be
+    None): the loaders above recognise the holder by ``client_id``."""
+
+    client_id: int
+    id: int | None
+    role: str = "client"
+
+
+def client_by_link(client: Client) -> ClientByLink:
+    """The actor a verified follow-up link of ``client`` stands for (the token is checked by
+    ``services.follow_up``, which alone builds one)."""
+    return ClientByLink(client_id=client.id, id=client.user_id)
 
 
 # --- Photos (services/photos.py) ---------------------------------------------------------------
