@@ -197,6 +197,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.calendar_feeds import bp as calendar_feeds_bp
     from smptrack.catalogue import bp as catalogue_bp
     from smptrack.clients import bp as clients_bp
+    from smptrack.consent import bp as consent_bp
     from smptrack.due import bp as due_bp
     from smptrack.exposure import bp as exposure_bp
     from smptrack.follow_up import bp as follow_up_bp
@@ -226,6 +227,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_bp)
     app.register_blueprint(appointments_bp)
     app.register_blueprint(calendar_feeds_bp)
+    app.register_blueprint(consent_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot reach it.
     csrf.exempt(api_bp)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import re
 
-# /auth/reset/<token>, /auth/invite/<token>, /practice/join/<token> (a member invitation) and
-# /follow-up/<token> (a check-in email's rating page), but not the token-less pages they lead to.
+# /auth/reset/<token>, /auth/invite/<token>, /practice/join/<token> (a member invitation),
+# /follow-up/<token> (a check-in email's rating page) and /consent/sign/<token> (a consent
+# signing link), but not the token-less pages they lead to.
 TOKEN_PATH = re.compile(
-    r"(/auth/(?:reset|invite)/|/practice/join/|/follow-up/)(?!new\b|accept\b)[^\s/?\"']+"
+    r"(/auth/(?:reset|invite)/|/practice/join/|/follow-up/|/consent/sign/)"
+    r"(?!new\b|accept\b)[^\s/?\"']+"
 )
 # A secret calendar feed: /calendar/<key>.ics (the key is the feed's only protection).
 FEED_PATH = re.compile(r"(/calendar/)[A-Za-z0-9_-]{20,}(?=\.ics)")

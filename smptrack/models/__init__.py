@@ -6,6 +6,7 @@ from smptrack.models.appointments import Appointment, CalendarFeed
 from smptrack.models.assessments import FadeAssessment
 from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
+from smptrack.models.consent import Consent, ConsentLink, ConsentTemplate, HealthQuestionnaire
 from smptrack.models.exposure import SunExposure
 from smptrack.models.follow_up import FollowUpResponse
 from smptrack.models.materialised import ClientProjection, SunDoseMonth
@@ -25,7 +26,11 @@ __all__ = [
     "CalendarFeed",
     "Client",
     "ClientProjection",
+    "Consent",
+    "ConsentLink",
+    "ConsentTemplate",
     "FadeAssessment",
+    "HealthQuestionnaire",
     "FollowUpResponse",
     "Invitation",
     "LoginSession",

@@ -47,6 +47,12 @@ class TreatmentSession(db.Model):
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # The practitioner explicitly confirmed using a lot past its expiry on this date.
     expired_lot_confirmed: so.Mapped[bool] = so.mapped_column(default=False)
+    # Recorded although the client had no valid consent (issue 12): who decided, when, and why.
+    consent_override_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    consent_override_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    consent_override_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     placements: so.Mapped[list[Placement]] = so.relationship(
         back_populates="treatment_session",

@@ -459,3 +459,58 @@ def may_delete_photo(actor: Actor, client: Client, photo: Photo) -> bool:
         return True
     uploaded_own = actor.id is not None and photo.uploaded_by_id == actor.id
     return is_own_record(actor, client) and uploaded_own
+
+
+# --- Consent and the health questionnaire (services/consents.py, questionnaire.py) ----------
+#
+# The consent text is the practice's own legal wording, so only an owner publishes a new
+# version (a practitioner reads it; so does the front desk, who sends the signing links).
+# Whether a client has signed is front-desk business (they book, and chase the signature);
+# the signed document itself (name, address, time) and the questionnaire's answers are
+# clinical: practitioners of the practice and the client only.
+
+
+def may_publish_consent_template(actor: Actor | None) -> bool:
+    return is_owner(actor)
+
+
+def require_may_publish_consent_template(actor: Actor) -> None:
+    if not may_publish_consent_template(actor):
+        raise Forbidden("Only the practice's owner can change its consent text.")
+
+
+def may_read_consent_template(actor: Actor | None) -> bool:
+    return is_member(actor)
+
+
+def get_consent_client(actor: Actor, client_id: int) -> Client:
+    """The client whose consent status ``actor`` may see: any member of the client's practice
+    (the front desk included), or the client themself; ``NotFound`` otherwise."""
+    if is_member(actor):
+        return get_directory_client(actor, client_id)
+    own = own_client_record(actor)
+    if own is None or own.id != client_id:
+        raise refused(actor, Client, client_id, "client", "No such client.")
+    return own
+
+
+def may_send_consent_link(actor: Actor, client: Client) -> bool:
+    """Email the client a signing link: any member of the client's practice."""
+    return is_member(actor) and client.practice_id == practice_id_of(actor)
+
+
+def may_sign_consent_for(actor: Actor, client: Client) -> bool:
+    """Sign from a login: only the client, on their own record (nobody signs for them; the
+    practice sends a link instead)."""
+    return is_own_record(actor, client)
+
+
+def may_read_signed_consent(actor: Actor, client: Client) -> bool:
+    """The signed document: the client's own, or a practitioner of their practice."""
+    return is_own_record(actor, client) or may_manage_practice(actor, client)
+
+
+def may_answer_questionnaire(actor: Actor, client: Client) -> bool:
+    """Read and answer the health questionnaire: the client, or a practitioner of their
+    practice. Never the front desk (clinical), who meets ``get_client``'s 403 first."""
+    return acts_for(actor, client)
