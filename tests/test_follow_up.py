@@ -483,6 +483,7 @@ def test_a_logged_in_client_finds_their_waiting_check_in_from_their_record(
     record = healed_client(personas)
     check_in(record)
     browser = log_in(app.test_client(), personas.client_a)
+    assert 'href="/me/follow-up"' in browser.get("/me").get_data(as_text=True)
 
     waiting = browser.get("/me/follow-up")
     assert waiting.status_code == 302
