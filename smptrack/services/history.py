@@ -2,10 +2,11 @@
 
 The history page shows every session with its placements and pigment lots, the sun log summed by
 month, and the fade assessments, merged into one timeline. However long the history, loading it
-costs five SELECTs: the placements with their lots and pigments joined, the sessions, the
-assessments, the sun log (the monthly doses the writes stored) and the names of the people who
-recorded things. They load columns into small frozen records, not ORM objects: the page only
-reads them, and a long history would otherwise build and track hundreds of instances per view.
+costs three SELECTs: the sessions with their placements, lots, pigments and the names of who
+performed and logged them joined, the assessments with their assessors' names, and the sun log
+(the monthly doses the writes stored). They load columns into small frozen records, not ORM
+objects: the page only reads them, and a long history would otherwise build and track hundreds
+of instances per view.
 Nothing here writes.
 """
 
@@ -19,6 +20,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from smptrack.domain.vocabulary import ZONES
 from smptrack.extensions import db
@@ -184,28 +186,33 @@ _ASSESSMENT_COLUMNS = tuple(
 
 # Built once: composing a SELECT costs more than running it on a page this size.
 _CLIENT_ID = sa.bindparam("client_id")
-_PLACEMENTS = (
+_PERFORMER = so.aliased(User)
+_LOGGER = so.aliased(User)
+_ASSESSOR = so.aliased(User)
+# The sessions with their placements, lots and pigments, and the names of who performed and who
+# logged each: one row per placement (a session without any, one row of NULLs), newest first.
+_SESSIONS = (
     sa.select(
-        Placement.session_id,
-        *_PLACEMENT_COLUMNS,
+        *_SESSION_COLUMNS,
+        _PERFORMER.display_name,
+        _LOGGER.display_name,
+        *_PLACEMENT_COLUMNS,  # Placement.id first: NULL for a session without placements
         Pigment.brand,
         Pigment.line,
         Pigment.shade,
         PigmentLot.lot_number,
     )
-    .join(TreatmentSession, TreatmentSession.id == Placement.session_id)
+    .outerjoin(Placement, Placement.session_id == TreatmentSession.id)
     .outerjoin(PigmentLot, PigmentLot.id == Placement.pigment_lot_id)
     .outerjoin(Pigment, Pigment.id == PigmentLot.pigment_id)
+    .outerjoin(_PERFORMER, _PERFORMER.id == TreatmentSession.performed_by_id)
+    .outerjoin(_LOGGER, _LOGGER.id == TreatmentSession.logged_by_id)
     .where(TreatmentSession.client_id == _CLIENT_ID)
-    .order_by(Placement.session_id, Placement.id)
-)
-_SESSIONS = (
-    sa.select(*_SESSION_COLUMNS)
-    .where(TreatmentSession.client_id == _CLIENT_ID)
-    .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id.desc())
+    .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id.desc(), Placement.id)
 )
 _ASSESSMENTS = (
-    sa.select(*_ASSESSMENT_COLUMNS)
+    sa.select(*_ASSESSMENT_COLUMNS, _ASSESSOR.display_name)
+    .outerjoin(_ASSESSOR, _ASSESSOR.id == FadeAssessment.assessed_by_id)
     .where(FadeAssessment.client_id == _CLIENT_ID)
     .order_by(FadeAssessment.assessed_on.desc(), FadeAssessment.id.desc())
 )
@@ -232,30 +239,42 @@ def _rows(statement: sa.Select, client_id: int) -> Sequence[sa.Row]:
 def client_history(client: Client) -> ClientHistory:
     """Everything on ``client``'s timeline. The caller loaded ``client`` through the access policy.
 
-    Runs a fixed number of queries (five) whatever the number of sessions, placements, sun entries
-    and assessments, and loads columns into plain records, not ORM objects.
+    Runs a fixed number of queries (three) whatever the number of sessions, placements, sun
+    entries and assessments, and loads columns into plain records, not ORM objects.
     """
-    placements: dict[int, list[PlacementLine]] = defaultdict(list)
-    placement_rows = _rows(_PLACEMENTS, client.id)
-    for (
-        session_id,
-        placement_id,
-        zone,
-        scar_tissue,
-        free_text,
-        dilution,
-        dilution_ratio,
-        needle,
-        dot_size,
-        density_worked_pct,
-        depth,
-        depth_note,
-        brand,
-        line,
-        shade,
-        lot_number,
-    ) in placement_rows:
-        placements[session_id].append(
+    sessions: list[SessionLine] = []
+    people: dict[int, str] = {}
+    session_width = len(_SESSION_COLUMNS)
+    current: SessionLine | None = None
+    for row in _rows(_SESSIONS, client.id):
+        if current is None or current.id != row[0]:
+            current = SessionLine(*row[:session_width], placements=[])
+            sessions.append(current)
+            performer, logger = row[session_width], row[session_width + 1]
+            if performer is not None:
+                people[current.performed_by_id] = performer
+            if logger is not None:
+                people[current.logged_by_id] = logger
+        (
+            placement_id,
+            zone,
+            scar_tissue,
+            free_text,
+            dilution,
+            dilution_ratio,
+            needle,
+            dot_size,
+            density_worked_pct,
+            depth,
+            depth_note,
+            brand,
+            line,
+            shade,
+            lot_number,
+        ) = row[session_width + 2 :]
+        if placement_id is None:  # a session without placements
+            continue
+        current.placements.append(
             PlacementLine(
                 id=placement_id,
                 zone=zone,
@@ -277,19 +296,15 @@ def client_history(client: Client) -> ClientHistory:
                 depth_note=depth_note,
             )
         )
-    sessions = [
-        SessionLine(*row, placements=placements.get(row[0], []))
-        for row in _rows(_SESSIONS, client.id)
-    ]
-    assessments = [AssessmentLine(*row) for row in _rows(_ASSESSMENTS, client.id)]
-    zones_used = {placement.zone for lines in placements.values() for placement in lines}
+    assessments = []
+    for row in _rows(_ASSESSMENTS, client.id):
+        assessment = AssessmentLine(*row[:-1])
+        assessments.append(assessment)
+        if row[-1] is not None:
+            people[assessment.assessed_by_id] = row[-1]
+    zones_used = {placement.zone for s in sessions for placement in s.placements}
     treated_zones = [zone for zone in ZONES if zone in zones_used]
     sun_months = _sun_months(client, treated_zones)
-    people = _names(
-        {s.logged_by_id for s in sessions}
-        | {s.performed_by_id for s in sessions}
-        | {a.assessed_by_id for a in assessments}
-    )
     return ClientHistory(
         client=client,
         sessions=sessions,
@@ -309,14 +324,6 @@ def _sun_months(client: Client, zones: list[str]) -> list[SunMonth]:
         SunMonth(month, entries, minutes, ambient_sed, raw_doses=raw, zones=zones)
         for month, entries, minutes, ambient_sed, raw in rows
     ]
-
-
-def _names(user_ids: set[int | None]) -> dict[int, str]:
-    ids = {user_id for user_id in user_ids if user_id is not None}
-    if not ids:
-        return {}
-    rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
-    return {user_id: name for user_id, name in rows}
 
 
 def _merge(
