@@ -18,9 +18,11 @@ call ``refresh_client`` itself.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -403,9 +405,10 @@ def rebuild_all(
     total = len(ids)
     for start in range(0, total, batch_size):
         batch_ids = ids[start : start + batch_size]
-        recompute_clients(batch_ids, now)
-        batch = db.session.scalars(sa.select(Client).where(Client.id.in_(batch_ids))).all()
-        store_sun_doses(batch)
+        with collector_paused():
+            recompute_clients(batch_ids, now)
+            batch = db.session.scalars(sa.select(Client).where(Client.id.in_(batch_ids))).all()
+            store_sun_doses(batch)
         db.session.commit()
         if progress is not None:
             progress(min(start + batch_size, total), total)
@@ -486,11 +489,28 @@ def recompute_range(
     ids = db.session.scalars(query).all()
     done = 0
     for start in range(0, len(ids), batch_size):
-        done += recompute_clients(ids[start : start + batch_size], now)
+        with collector_paused():
+            done += recompute_clients(ids[start : start + batch_size], now)
         db.session.commit()
         if progress is not None:
             progress(done, len(ids))
     return done
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic collector held off for one batch of the recompute.
+
+    A batch builds a few hundred thousand short-lived objects (curve points, rows, documents)
+    that reference counting frees; the collector would walk them over and over as they pile up,
+    a third of the batch's CPU time. It runs again once the batch is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- the unit of work's step that keeps the materialised projection current -------------------
