@@ -270,7 +270,8 @@ def test_a_token_pairing_one_clients_reminder_with_another_client_is_not_valid(
     reminder_b, _ = check_in(personas.record_b)
     serializer = follow_up._serializer(SECRET)
     issued = int(datetime.now(UTC).timestamp())
-    crossed = serializer.dumps([reminder_b.id, personas.record_a.id, issued])
+    fingerprint = follow_up._fingerprint(reminder_b)
+    crossed = serializer.dumps([reminder_b.id, personas.record_a.id, issued, fingerprint])
     before = counts()
 
     for method in ("get", "post"):
@@ -291,9 +292,30 @@ def test_reminders_of_other_kinds_have_no_link(app: Flask, personas: Personas) -
     with pytest.raises(ValueError):
         follow_up.follow_up_token(SECRET, aftercare, issued_at=datetime.now(UTC))
     signed = follow_up._serializer(SECRET).dumps(
-        [aftercare.id, record.id, int(datetime.now(UTC).timestamp())]
+        [
+            aftercare.id,
+            record.id,
+            int(datetime.now(UTC).timestamp()),
+            follow_up._fingerprint(aftercare),
+        ]
     )
     assert app.test_client().get(f"/follow-up/{signed}").status_code == 404
+
+
+def test_a_link_to_a_row_that_took_an_erased_ones_id_is_not_valid(
+    app: Flask, personas: Personas
+) -> None:
+    """SQLite may hand an erased client's reminder id to a new row: the token names the row it
+    was made for (its dedupe key and creation time), not just the id."""
+    record = healed_client(personas)
+    reminder, path = check_in(record)
+    assert app.test_client().get(path).status_code == 200
+    reminder.dedupe_key = "client:1:healed_check:session:99:day-28"  # another row, same id
+    db.session.commit()
+
+    response = app.test_client().get(path)
+    assert response.status_code == 404
+    assert "This link is not valid" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

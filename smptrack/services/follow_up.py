@@ -14,6 +14,7 @@ anything is written; a refused photo writes nothing either. Flushes, never commi
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -52,7 +53,9 @@ def follow_up_token(secret_key: str, reminder: Reminder, *, issued_at: datetime)
     if reminder.kind not in LINK_LIFETIMES:
         raise ValueError(f"reminder kind {reminder.kind!r} has no follow-up link")
     issued = int(issued_at.astimezone(UTC).timestamp())
-    return _serializer(secret_key).dumps([reminder.id, reminder.client_id, issued])
+    return _serializer(secret_key).dumps(
+        [reminder.id, reminder.client_id, issued, _fingerprint(reminder)]
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def read_follow_up_token(secret_key: str, token: str) -> FollowUpLink:
     and ``FollowUpLink.expired``). ``NotFound`` for a forged or altered token, a reminder that
     is not that client's or not a check-in, and an erased client. Reads only."""
     try:
-        reminder_id, client_id, issued = _serializer(secret_key).loads(token)
+        reminder_id, client_id, issued, fingerprint = _serializer(secret_key).loads(token)
     except (BadSignature, TypeError, ValueError) as exc:
         raise NotFound(NOT_VALID) from exc
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (reminder_id, client_id)):
@@ -89,6 +92,8 @@ def read_follow_up_token(secret_key: str, token: str) -> FollowUpLink:
     reminder = db.session.get(Reminder, reminder_id)
     if reminder is None or reminder.client_id != client_id or reminder.kind not in LINK_LIFETIMES:
         raise NotFound(NOT_VALID)
+    if fingerprint != _fingerprint(reminder):
+        raise NotFound(NOT_VALID)  # a row that reuses an erased one's ids (SQLite may)
     client = db.session.get(Client, client_id)
     if client is None:
         raise NotFound(NOT_VALID)
@@ -134,6 +139,13 @@ def open_link_of(secret_key: str, client: Client, *, now: datetime) -> str | Non
         if reminder.sent_at is not None and now < reminder.sent_at + LINK_LIFETIMES[reminder.kind]:
             return follow_up_token(secret_key, reminder, issued_at=reminder.sent_at)
     return None
+
+
+def _fingerprint(reminder: Reminder) -> str:
+    """Ties a token to this very row, not just its id: SQLite may give an erased client's
+    ids to new rows, and an old link must not open someone else's check-in."""
+    created = reminder.created_at.isoformat() if reminder.created_at else ""
+    return hashlib.sha256(f"{reminder.dedupe_key}|{created}".encode()).hexdigest()[:16]
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:

@@ -42,7 +42,7 @@ def objects(personas: Personas) -> dict[str, str]:
     db.session.flush()  # ids for the tokens; the matrix commits once for every area
     secret = current_app.config["SECRET_KEY"]
     crossed = follow_up._serializer(secret).dumps(
-        [theirs.id, personas.record_a.id, int(now.timestamp())]
+        [theirs.id, personas.record_a.id, int(now.timestamp()), follow_up._fingerprint(theirs)]
     )
     return {
         "follow_up_a": follow_up.follow_up_token(secret, mine, issued_at=mine.sent_at),
