@@ -490,6 +490,11 @@ class SessionCreate(SessionFields, RequestModel):
     performed_on: PastDate
     kind: SessionKind
     placements: list[PlacementIn] = Field(min_length=1, max_length=MAX_PLACEMENTS)
+    consent_override_reason: Notes = Field(
+        "",
+        description="Why the session is recorded although the client has no valid consent on "
+        "the practice's current consent text. Without it such a session is refused (409).",
+    )
 
 
 class SessionPatch(RequestModel):
@@ -530,6 +535,9 @@ class SessionOut(ResponseModel):
     duration_minutes: int | None
     notes: str
     expired_lot_confirmed: bool
+    consent_override_reason: str | None
+    consent_override_by_id: int | None
+    consent_override_at: datetime | None
     performed_by_id: int | None
     logged_by_id: int | None
     logged_at: datetime

@@ -56,13 +56,16 @@ def list_sessions(actor: User, client_id: int, query: PageQuery) -> SessionPage:
     body=SessionCreate,
     response=SessionOut,
     status=201,
-    errors=(403,),
+    errors=(403, 409),
 )
 def create_session(actor: User, client_id: int, body: SessionCreate) -> SessionOut:
     """By the client's practitioner (each placement names a lot of their own catalogue), or by
     the client themself for a session their practitioner does not record in smptrack (each
     placement names the pigment in `pigment_free_text`). A lot that had expired by the session
-    date is refused (422, field `confirm_expired_lot`) unless `confirm_expired_lot` is true."""
+    date is refused (422, field `confirm_expired_lot`) unless `confirm_expired_lot` is true.
+    Once the practice has published a consent text, a session the practice records for a client
+    without a valid consent is refused (409, field `consent_override_reason`) unless
+    `consent_override_reason` says why; the reason, who gave it and when are stored."""
     client = access.get_client(actor, client_id)
     now = utc_now()
     data = treatments.SessionInput(

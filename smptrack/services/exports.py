@@ -39,7 +39,10 @@ from smptrack.models import (
     Appointment,
     AuditEvent,
     Client,
+    Consent,
+    ConsentLink,
     FadeAssessment,
+    HealthQuestionnaire,
     Invitation,
     PigmentLot,
     Placement,
@@ -162,6 +165,14 @@ def export_client(actor: Actor, client: Client, *, now: datetime) -> dict[str, A
         ],
         "invitations": [_columns(i) for i in _rows(Invitation, client, Invitation.created_at)],
         "appointments": [_columns(a) for a in _rows(Appointment, client, Appointment.starts_at)],
+        # Each signature with the exact text it was signed on (versions are never changed).
+        "consents": [
+            {**_columns(c), "title": c.template.title, "text": c.template.body}
+            for c in _rows(Consent, client, Consent.signed_at)
+        ],
+        "health_questionnaires": [
+            _columns(q) for q in _rows(HealthQuestionnaire, client, HealthQuestionnaire.answered_at)
+        ],
         "audit_events": _audit_json(client),
     }
 
@@ -418,6 +429,9 @@ def erase_client(
         ReminderPreference,
         Invitation,
         AccountMail,
+        Consent,
+        ConsentLink,
+        HealthQuestionnaire,
     ):
         _delete(sa.delete(model).where(model.client_id == client_id))
     # Queued mail to these addresses that names no record (none today; kept for the rule).

@@ -31,7 +31,7 @@ from smptrack.domain.limits import (
 from smptrack.domain.vocabulary import DEPTHS, DILUTIONS, SESSION_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, PigmentLot, Placement, TreatmentSession, User
-from smptrack.services import access, audit
+from smptrack.services import access, audit, consents
 from smptrack.services.access import Actor
 from smptrack.services.catalogue import check_text, is_row_id, own_lots
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
@@ -67,6 +67,8 @@ class SessionInput:
     duration_minutes: int | None = None
     notes: str = ""
     confirm_expired_lot: bool = False
+    # Why the session is recorded although the client has no valid consent (issue 12).
+    consent_override_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -302,12 +304,16 @@ def record_session(
 
     The practitioner is recorded as having performed it; a client's own log has no performer
     in smptrack. Raises ``Forbidden`` for anyone but the client's practitioner or the client,
-    ``ValidationFailed`` (see ``_check``) and ``ExpiredLotNotConfirmed``. Future dates (in the
+    ``ValidationFailed`` (see ``_check``), ``ExpiredLotNotConfirmed``, and
+    ``consents.ConsentMissing`` (409) when the practice records for a client without a valid
+    consent and gives no ``consent_override_reason``. Future dates (in the
     client's time zone) are refused.
     """
     if not may_record_for(actor, client):
         raise Forbidden("Only the client's practitioner or the client can record a session.")
     checked = _check(actor, client, data, now=now)
+    # After the fields' own checks, so the reason is asked for only once the rest is right.
+    override = consents.override_reason(actor, client, data.consent_override_reason)
     treatment_session = TreatmentSession(
         client_id=client.id,
         performed_on=checked.performed_on,
@@ -320,6 +326,9 @@ def record_session(
         duration_minutes=checked.duration_minutes,
         notes=checked.notes,
         expired_lot_confirmed=checked.expired_lot_confirmed,
+        consent_override_reason=override,
+        consent_override_by_id=actor.id if override else None,
+        consent_override_at=now if override else None,
         placements=[Placement(**values) for values in checked.placements],
     )
     db.session.add(treatment_session)

@@ -130,6 +130,13 @@ class _SessionFields(BaseForm):
         "I confirm using an expired lot",
         description="Recorded on the session, so a later review sees it was deliberate.",
     )
+    # Shown only when the client has no valid consent (templates/consent/_session_warning.html).
+    consent_override_reason = _text(
+        "Reason to record without a valid consent",
+        limits.NOTES_MAX,
+        "Kept on the session with your name and the time.",
+        multiline=True,
+    )
     submit = SubmitField("Save session")
 
 

@@ -90,6 +90,7 @@ def _session_input(form: SessionForm) -> tuple[service.SessionInput, list[int]]:
         duration_minutes=form.duration_minutes.data,
         notes=form.notes.data or "",
         confirm_expired_lot=bool(form.confirm_expired_lot.data),
+        consent_override_reason=form.consent_override_reason.data or "",
     )
     return data, [index for index, _ in rows]
 
@@ -246,7 +247,11 @@ def show(session_id: int):
     service.record_read(current_user, treatment_session, now=utc_now())
     db.session.commit()
     people = service.people_by_id(
-        {treatment_session.performed_by_id, treatment_session.logged_by_id}
+        {
+            treatment_session.performed_by_id,
+            treatment_session.logged_by_id,
+            treatment_session.consent_override_by_id,
+        }
     )
     return render_template(
         "treatments/show.html",
