@@ -510,3 +510,71 @@ def test_consents_export_with_their_text_and_go_with_the_erased_client(
     assert db.session.get(Client, record_id) is None
     assert count(Consent) == 0 and count(ConsentLink) == 0
     assert count(ConsentTemplate) == 1, "the practice's text stays"
+
+
+# --- reads and the demo ------------------------------------------------------------------------
+
+WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+def test_the_consent_and_questionnaire_pages_write_nothing_but_their_audit_lines(
+    app: Flask, personas: Personas, now: datetime
+) -> None:
+    from smptrack.services import questionnaire as answers_service
+    from tests.conftest import statements_sent
+
+    template = publish(personas.practitioner_p, TEXT_V1, now)
+    signed = sign_own(personas, template, now)
+    answers = answers_service.record_answers(
+        personas.client_a,
+        personas.record_a,
+        answers_service.AnswersInput(retinoid_use=True),
+        now=now,
+    )
+    _, token = consents.issue_link(
+        personas.practitioner_p, personas.record_a, secret_key=app.config["SECRET_KEY"], now=now
+    )
+    db.session.commit()
+    record = personas.record_a.id
+    reads = {
+        personas.practitioner_p: [
+            "/practice/consent",
+            f"/clients/{record}/consent",
+            f"/consents/{signed.id}",
+            f"/clients/{record}/questionnaire",
+            f"/clients/{record}/questionnaire/{answers.id}/profile",
+            f"/clients/{record}/sessions/new",
+            f"/clients/{record}",
+        ],
+        personas.client_a: [f"/clients/{record}/consent/sign", "/me"],
+        None: [f"/consent/sign/{token}"],
+    }
+    for user, paths in reads.items():
+        browser = log_in(app.test_client(), user)
+        for path in paths:
+            with statements_sent() as statements:
+                response = browser.get(path)
+            assert response.status_code in (200, 303), path
+            written = {m.group(1).lower() for s in statements if (m := WRITE.match(s))}
+            assert written <= {"audit_events"}, (path, written)
+
+
+def test_the_demo_practice_has_a_consent_text_one_unsigned_client_and_one_flag(
+    app: Flask,
+) -> None:
+    from smptrack.services import demo
+    from smptrack.services import questionnaire as answers_service
+
+    demo.ensure_demo_data(datetime.now(UTC))
+    db.session.commit()
+    records = db.session.scalars(sa.select(Client).order_by(Client.id)).all()
+    unsigned = [r.display_name for r in records if not consents.status_of(r).valid]
+    assert unsigned == ["Marco Rossi"]
+    flagged = {
+        r.display_name: answers_service.contraindications(answers_service.latest_answers(r))
+        for r in records
+    }
+    assert flagged["James Whitaker"] and not any(
+        flags for name, flags in flagged.items() if name != "James Whitaker"
+    )
+    assert demo.ensure_demo_data(datetime.now(UTC)).created is False

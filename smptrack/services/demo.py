@@ -35,7 +35,7 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import accounts, appointments, members
+from smptrack.services import accounts, appointments, consent_demo, members
 
 PRACTITIONER_EMAIL = "practitioner@demo.smptrack.test"
 PRACTITIONER_PASSWORD = "demo-practitioner"  # noqa: S105 - a published demo login
@@ -283,6 +283,7 @@ def ensure_demo_data(now: datetime) -> DemoLogins:
     colleague, front_desk, joined = _ensure_team(practitioner, now)
     created |= joined
     created |= _ensure_week_of_appointments(practitioner, colleague, front_desk, now)
+    created |= consent_demo.ensure_demo_consents(practitioner, now)
     db.session.flush()
     return DemoLogins(created=created, logins=logins)
 
