@@ -6,12 +6,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from flask import url_for
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PrivateAttr
 
 from smptrack.api.common import record
 from smptrack.api.registry import operation
 from smptrack.api.schemas import PageQuery, QueryDate, QueryModel, ResponseModel
-from smptrack.domain import fade, limits
+from smptrack.domain import limits
 from smptrack.models import User
 from smptrack.services import access, due, materialised, projections
 from smptrack.web import utc_now
@@ -108,35 +108,21 @@ class DuePage(ResponseModel):
     total: int
 
 
-def _zone_out(zone: fade.ZoneProjection) -> dict[str, Any]:
-    """The zone as the plain data ``ZoneProjectionOut`` validates: validating one tree of dicts
-    is done by pydantic-core in one call, where a model per curve point costs a Python
-    constructor call each."""
-    return {
-        "zone": zone.zone,
-        "baseline": zone.baseline,
-        "density_now": round(zone.density_now, 4),
-        "window": {
-            "earliest": zone.window.earliest,
-            "most_likely": zone.window.most_likely,
-            "latest": zone.window.latest,
-        },
-        "p_due_now": round(zone.p_due_now, 4),
-        "due_now": zone.due_now,
-        "due_now_override": zone.due_now_override,
-        "review_reasons": list(zone.review_reasons),
-        "blur_colour_advisory": zone.blur_colour_advisory,
-        "advisory_reasons": list(zone.advisory_reasons),
-        "curve": [
-            {
-                "date": p.day,
-                "density": round(p.density, 4),
-                "density_p10": round(p.density_p10, 4),
-                "density_p90": round(p.density_p90, 4),
-            }
-            for p in zone.curve
-        ],
-    }
+class _StoredProjectionOut(ProjectionOut):
+    """A ``ProjectionOut`` whose JSON was written when the projection was stored
+    (``materialised.api_answer``): the answer is sent as it is, not decoded, validated and
+    encoded again per request. Only ``model_dump_json`` is used on it (``registry.render``)."""
+
+    _answer: str = PrivateAttr(default="")
+
+    @classmethod
+    def of(cls, answer: str) -> _StoredProjectionOut:
+        out = cls.model_construct()
+        out._answer = answer
+        return out
+
+    def model_dump_json(self, **kwargs: Any) -> str:  # type: ignore[override]
+        return self._answer
 
 
 @operation(
@@ -153,26 +139,21 @@ def get_projection(actor: User, client_id: int, query: ProjectionQuery) -> Proje
     client = access.get_client(actor, client_id)
     now = utc_now()
     today = projections.client_today(client, now)
-    projection = (
-        materialised.projection_for(client, today)
-        if query.as_of in (None, today)
-        else projections.project_client_as_of(client, query.as_of, now)
-    )
+    stored = projection = None
+    if query.as_of in (None, today):
+        # The answer stored with today's projection, else built from the projection (which
+        # ``projection_for`` computes in memory when none of today's is stored).
+        stored = materialised.stored_api_answer(client.id, today)
+        if stored is None:
+            projection = materialised.projection_for(client, today)
+    else:
+        projection = projections.project_client_as_of(client, query.as_of, now)
     record(
         actor, "read", client_id=client.id, object_type="projection", object_id=client.id, now=now
     )
-    return ProjectionOut.model_validate(
-        {
-            "client_id": client.id,
-            "as_of": projection.as_of,
-            "model_version": projection.model_version,
-            "threshold_density": projection.threshold_density,
-            "next_touch_up_on": projection.next_touch_up_on,
-            "next_touch_up_zone": projection.next_touch_up_zone,
-            "zones": [_zone_out(z) for z in projection.zones.values()],
-            "assumptions": list(projection.assumptions),
-        }
-    )
+    if stored is not None:
+        return _StoredProjectionOut.of(stored)
+    return ProjectionOut.model_validate(materialised.api_answer_data(client.id, projection))
 
 
 @operation(

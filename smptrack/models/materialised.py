@@ -45,6 +45,9 @@ class ClientProjection(db.Model):
     model_version: so.Mapped[str] = so.mapped_column(sa.String(40))
     computed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     document: so.Mapped[dict] = so.mapped_column(sa.JSON())
+    # The API's answer for this projection (``GET /api/v1/clients/{id}/projection`` on the day
+    # ``as_of``), serialised once here so that the read sends it as it is. NULL: build it.
+    api_document: so.Mapped[str | None] = so.mapped_column(sa.Text())
 
 
 # The due sweep's cohort ("whose touch-up window opens on this day", across every practice) is

@@ -143,6 +143,74 @@ def _decode_zone(z: dict) -> fade.ZoneProjection:
     )
 
 
+# --- the projection API's answer, built when the projection is stored ----------------------
+
+API_NOTE = "Every date is an estimate, not a guarantee."
+
+
+def api_answer_data(client_id: int, projection: fade.Projection) -> dict:
+    """What ``GET /api/v1/clients/{id}/projection`` answers for ``projection``, as plain data in
+    the order of the API's fields (``api.projection.ProjectionOut``, which validates the same
+    data for a projection computed on request). Densities and probabilities are rounded to four
+    places: the API's precision."""
+    return {
+        "client_id": client_id,
+        "as_of": projection.as_of,
+        "model_version": projection.model_version,
+        "threshold_density": float(projection.threshold_density),
+        "next_touch_up_on": projection.next_touch_up_on,
+        "next_touch_up_zone": projection.next_touch_up_zone,
+        "zones": [_zone_answer(z) for z in projection.zones.values()],
+        "assumptions": list(projection.assumptions),
+        "note": API_NOTE,
+    }
+
+
+def _zone_answer(zone: fade.ZoneProjection) -> dict:
+    window = zone.window
+    return {
+        "zone": zone.zone,
+        "baseline": zone.baseline,
+        "density_now": round(float(zone.density_now), 4),
+        "window": {
+            "earliest": window.earliest,
+            "most_likely": window.most_likely,
+            "latest": window.latest,
+        },
+        "p_due_now": round(float(zone.p_due_now), 4),
+        "due_now": zone.due_now,
+        "due_now_override": zone.due_now_override,
+        "review_reasons": list(zone.review_reasons),
+        "blur_colour_advisory": zone.blur_colour_advisory,
+        "advisory_reasons": list(zone.advisory_reasons),
+        "curve": [
+            {
+                "date": p.day,
+                "density": round(p.density, 4),
+                "density_p10": round(p.density_p10, 4),
+                "density_p90": round(p.density_p90, 4),
+            }
+            for p in zone.curve
+        ],
+    }
+
+
+def api_answer(client_id: int, projection: fade.Projection) -> str:
+    """``api_answer_data`` as the JSON text the API sends: compact, dates as YYYY-MM-DD, the
+    bytes pydantic's ``model_dump_json`` writes for the same data (a test holds them equal)."""
+    return _encode(api_answer_data(client_id, projection))
+
+
+def stored_api_answer(client_id: int, as_of: date) -> str | None:
+    """The stored answer of ``client_id``'s projection if it is the one of ``as_of`` (one
+    SELECT); None when there is none for that day (the caller builds it, writing nothing)."""
+    return db.session.scalar(
+        sa.select(ClientProjection.api_document).where(
+            ClientProjection.client_id == client_id, ClientProjection.as_of == as_of
+        )
+    )
+
+
 def store_projections(
     projected: Sequence[tuple[Client, fade.Projection | None]], now: datetime
 ) -> None:
@@ -161,6 +229,7 @@ def store_projections(
             "model_version": projection.model_version,
             "computed_at": now,
             "document": encode_projection(projection),
+            "api_document": api_answer(client.id, projection),
         }
         for client, projection in projected
         if projection is not None
@@ -175,10 +244,16 @@ try:  # the optional fast serialiser (the "postgres" extra): 10x json.dumps on c
     def _dumps(projection: fade.Projection) -> str:
         return orjson.dumps(encode_projection(projection, native_dates=True)).decode()
 
+    def _encode(data: dict) -> str:
+        return orjson.dumps(data).decode()
+
 except ImportError:  # pragma: no cover - the standard library's, same values
 
     def _dumps(projection: fade.Projection) -> str:
         return json.dumps(encode_projection(projection), separators=(",", ":"))
+
+    def _encode(data: dict) -> str:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=date.isoformat)
 
 
 def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now: datetime) -> None:
@@ -199,6 +274,7 @@ def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now
             "model_version": projection.model_version,
             "computed_at": now,
             "document": _dumps(projection),
+            "api_document": api_answer(cid, projection),
         }
         for cid, projection in projected
         if projection is not None
@@ -217,6 +293,7 @@ def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now
             model_version=sa.bindparam("model_version"),
             computed_at=sa.bindparam("computed_at", type_=table.c.computed_at.type),
             document=document,
+            api_document=sa.bindparam("api_document", type_=sa.Text),
         ),
         rows,
     )
