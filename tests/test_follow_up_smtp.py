@@ -83,8 +83,10 @@ def test_the_emailed_link_leads_to_the_page_and_the_rating_reprojects_the_client
             "photo_crown": (io.BytesIO(jpeg()), "crown.jpg"),
         },
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
     assert answered.status_code == 200, answered.get_data(as_text=True)[:500]
+    assert "Thank you" in answered.get_data(as_text=True)
 
     ratings = db.session.scalars(
         sa.select(FadeAssessment).where(FadeAssessment.client_id == record.id)

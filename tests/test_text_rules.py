@@ -41,10 +41,11 @@ from smptrack.models import (
     PigmentLot,
     Placement,
     Practice,
+    Reminder,
     TreatmentSession,
     User,
 )
-from smptrack.services import accounts, projections
+from smptrack.services import accounts, follow_up, projections
 from tests.conftest import PASSWORD, Personas, log_in, make_client
 from tests.test_api_hostile import ROUTES, World, send, snapshot
 from tests.test_api_hostile import world as world
@@ -272,6 +273,7 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     )
     from smptrack.catalogue.forms import LotForm, PigmentForm
     from smptrack.clients.forms import ClientForm, InviteForm
+    from smptrack.follow_up.forms import FollowUpForm
     from smptrack.practice.forms import InviteMemberForm, JoinForm, PracticeForm
     from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
     from smptrack.reminders.forms import PracticeSettingsForm
@@ -298,7 +300,20 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
         secret_key=secret,
         now=datetime.now(UTC),
     )
+    check_in = Reminder(
+        client_id=p.record_a.id,
+        recipient_email="a@clients.test",
+        kind="healed_check",
+        due_at=datetime.now(UTC) - timedelta(hours=1),
+        dedupe_key="text-rules:healed-check",
+        status="sent",
+        sent_at=datetime.now(UTC) - timedelta(hours=1),
+    )
+    db.session.add(check_in)
     db.session.commit()
+    follow_up_path = "/follow-up/" + follow_up.follow_up_token(
+        secret, check_in, issued_at=check_in.sent_at
+    )
     new_password = {"password": "a new long password", "confirm": "a new long password"}
     return {
         SignUpForm: Page(
@@ -395,6 +410,9 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
             "/practice/members/invite",
             {"display_name": "Ivy Invitee", "email": "ivy@practice-p.test", "role": "front_desk"},
             p.practitioner_p,
+        ),
+        FollowUpForm: Page(
+            follow_up_path, {"density_crown": "80", "note": "Daylight.\nEven cover."}, None
         ),
         JoinForm: Page(
             "/practice/join",
@@ -493,6 +511,7 @@ FORM_NAMES = [
     "PracticeForm",
     "InviteMemberForm",
     "JoinForm",
+    "FollowUpForm",
 ]
 
 

@@ -1,7 +1,9 @@
-"""The follow-up form: one rating and one photo per treated zone, and a whole-scalp photo.
+"""The follow-up form: one rating and one photo per zone, and a whole-scalp photo.
 
-The zones differ per client, so the form class is built for the zones the page shows. The
-form parses (a number or nothing, a file or nothing); the service decides what is allowed.
+The form has the fields of every zone of the vocabulary (one class, so that every form of the
+app can be listed and tested); the page shows those of the client's treated zones, and the
+service refuses an answer for any other. The form parses (a number or nothing, a file or
+nothing); the service decides what is allowed.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, FloatField, SubmitField, TextAreaField
-from wtforms.validators import Optional
 
 from smptrack.domain.limits import ASSESSMENT_NOTE_MAX
+from smptrack.domain.vocabulary import ZONES
 from smptrack.forms import StrictForm
 from smptrack.services import follow_up as service
 
@@ -34,7 +36,7 @@ class RatingField(FloatField):
             raise ValueError(NOT_A_NUMBER) from exc
 
 
-class FollowUpFormBase(StrictForm):
+class FollowUpForm(StrictForm):
     photo_whole_scalp = FileField("A photo of your whole scalp (optional)")
     blur_or_colour_shift = BooleanField(
         "Some dots look blurred, or the colour looks blue or grey",
@@ -46,21 +48,19 @@ class FollowUpFormBase(StrictForm):
     )
     submit = SubmitField("Send my check-in")
 
-    zones: tuple[str, ...] = ()
-
     def zone_fields(self, zone: str) -> tuple:
         return getattr(self, service.density_field(zone)), getattr(self, service.photo_field(zone))
 
     def answers(self) -> service.FollowUpAnswers:
+        """What was posted, zone by zone (a zone neither rated nor photographed is left out)."""
+        answers = []
+        for zone in ZONES:
+            rating, photo = self.zone_fields(zone)
+            upload = _bytes(photo.data)
+            if rating.data is not None or upload is not None:
+                answers.append(service.ZoneAnswer(zone, rating.data, upload))
         return service.FollowUpAnswers(
-            zones=tuple(
-                service.ZoneAnswer(
-                    zone=zone,
-                    density_pct=self.zone_fields(zone)[0].data,
-                    photo=_bytes(self.zone_fields(zone)[1].data),
-                )
-                for zone in self.zones
-            ),
+            zones=tuple(answers),
             whole_scalp_photo=_bytes(self.photo_whole_scalp.data),
             note=self.note.data or "",
             blur_or_colour_shift=bool(self.blur_or_colour_shift.data),
@@ -74,20 +74,21 @@ class FollowUpFormBase(StrictForm):
                 self.form_errors.append(message)
 
 
-def follow_up_form(zones: list[str]) -> FollowUpFormBase:
-    """A form with a rating and a photo field for each of ``zones``."""
-    attributes: dict = {"zones": tuple(zones)}
-    for zone in zones:
-        attributes[service.density_field(zone)] = RatingField(
+for _zone in ZONES:
+    setattr(
+        FollowUpForm,
+        service.density_field(_zone),
+        RatingField(
             "How full does it look, in % of the healed result?",
-            validators=[Optional()],
             description=RATING_HINT,
-            render_kw={"inputmode": "decimal", "min": "0", "max": "100", "step": "any"},
-        )
-        attributes[service.photo_field(zone)] = FileField(
-            "A photo (optional)", render_kw={"accept": "image/*"}
-        )
-    return type("FollowUpForm", (FollowUpFormBase,), attributes)()
+            render_kw={"inputmode": "decimal"},
+        ),
+    )
+    setattr(
+        FollowUpForm,
+        service.photo_field(_zone),
+        FileField("A photo (optional)", render_kw={"accept": "image/*"}),
+    )
 
 
 def _bytes(value: object) -> bytes | None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from smptrack.domain.vocabulary import ZONE_LABELS
 from smptrack.extensions import db
 from smptrack.follow_up import bp
-from smptrack.follow_up.forms import follow_up_form
+from smptrack.follow_up.forms import FollowUpForm
 from smptrack.security import accepts_upload
 from smptrack.services import access, reminder_facts
 from smptrack.services import follow_up as service
@@ -22,6 +22,9 @@ from smptrack.services.errors import ValidationFailed
 from smptrack.services.profile import client_today
 from smptrack.web import commit, role_required, secret_key, utc_now
 
+# The session remembers which link its browser just answered, so that the page the answer
+# redirects to thanks them instead of only saying that the link was used.
+JUST_ANSWERED = "follow_up.just_answered"
 TITLES = {"healed_check": "Your healed check", "self_check": "Your yearly check-in"}
 WORDS = {"healed_check": "healed check", "self_check": "yearly check-in"}
 
@@ -34,16 +37,19 @@ def answer(token: str):
     try:
         service.check_open(link, now=now)
     except service.LinkUsed as exc:
+        if request.method == "GET" and session.get(JUST_ANSWERED) == link.reminder.id:
+            session.pop(JUST_ANSWERED)
+            return _thanks(link)
         return _used(link, exc, status=409 if request.method == "POST" else 200)
     except service.LinkExpired as exc:
         return _expired(link, exc)
     zones = service.zones_of(link)
-    form = follow_up_form(zones)
+    form = FollowUpForm()
     if not form.is_submitted():
         return _page(link, form, zones)
     if form.validate_on_submit():
         try:
-            outcome = service.respond(link, form.answers(), now=now)
+            service.respond(link, form.answers(), now=now)
         except service.LinkUsed as exc:
             db.session.rollback()
             return _used(link, exc, status=409)
@@ -56,14 +62,8 @@ def answer(token: str):
             form.form_errors.insert(0, f"{exc.message} Nothing was saved yet.")
         else:
             commit(now)  # the unit of work's step reprojects the client, then the commit
-            return render_template(
-                "follow_up/thanks.html",
-                link=link,
-                title=TITLES[link.kind],
-                rated=[ZONE_LABELS[a.zone] for a in outcome.assessments],
-                photos=len(outcome.photos),
-                next_touch_up_on=link.client.next_touch_up_on,
-            )
+            session[JUST_ANSWERED] = link.reminder.id
+            return redirect(url_for("follow_up.answer", token=token), code=303)
     return _page(link, form, zones, status=422)
 
 
@@ -92,6 +92,18 @@ def _page(link: service.FollowUpLink, form, zones: list[str], status: int = 200)
         title=TITLES[link.kind],
         today=client_today(link.client, utc_now()),
     ), status
+
+
+def _thanks(link: service.FollowUpLink):
+    answered = service.response_of(link)
+    return render_template(
+        "follow_up/thanks.html",
+        link=link,
+        title=TITLES[link.kind],
+        ratings=answered.ratings if answered else 0,
+        photos=answered.photos if answered else 0,
+        next_touch_up_on=link.client.next_touch_up_on,
+    )
 
 
 def _used(link: service.FollowUpLink, exc: service.LinkUsed, *, status: int):

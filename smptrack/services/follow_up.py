@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from smptrack.domain.vocabulary import ZONE_LABELS
 from smptrack.extensions import db
 from smptrack.models import Client, FollowUpResponse, Reminder, User
 from smptrack.services import access, audit
@@ -276,7 +277,9 @@ def _checked(
     seen: set[str] = set()
     for answer in answers.zones:
         if answer.zone not in zones or answer.zone in seen:
-            errors[density_field(answer.zone)] = "This zone is not one of your treated zones."
+            # Not a field on the page: a message for the whole form.
+            label = ZONE_LABELS.get(answer.zone, "That zone")
+            errors[f"zone_{answer.zone}"] = f"{label} is not one of your treated zones."
             continue
         seen.add(answer.zone)
         if answer.density_pct is None:
