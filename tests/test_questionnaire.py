@@ -113,6 +113,8 @@ def test_an_answer_that_is_a_fade_fact_changes_the_profile_only_once_confirmed(
     unchanged = db.session.get(Client, record.id)
     assert (unchanged.fitzpatrick, unchanged.retinoid_or_peel_use) == (3, False)
     assert stored_projection(record.id) == before, "nothing reprojected before confirming"
+    later = page_text(visit(app, personas.client_a, f"/clients/{record.id}/questionnaire"))
+    assert "Review the profile update" in later, "a declined offer stays one click away"
     offer = page_text(visit(app, personas.client_a, offer_path))
     assert (
         "Fitzpatrick skin type III V" in offer

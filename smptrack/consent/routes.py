@@ -353,6 +353,8 @@ def questionnaire(client_id: int):
         latest=latest,
         history=history,
         flags=answers_service.contraindications(latest),
+        # The latest answers may still differ from the profile (the offer was declined or left).
+        offers=answers_service.profile_offers(client, latest) if latest else [],
         people=consents.people_by_id({a.answered_by_id for a in history}),
         questions=answers_service.YES_NO_QUESTIONS,
         roman=answers_service.ROMAN,
