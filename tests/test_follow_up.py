@@ -532,6 +532,34 @@ def test_a_refused_photo_writes_no_assessment_and_no_file(app: Flask, personas: 
     assert files_in(upload_folder(app)) == [], "the accepted photo's files went with the rollback"
 
 
+def test_erasing_the_client_leaves_no_trace_of_their_answer(app: Flask, personas: Personas) -> None:
+    from smptrack.services import exports
+    from smptrack.web import folders
+
+    record = healed_client(personas)
+    _, path = check_in(record)
+    app.test_client().post(
+        path,
+        data={"density_crown": "70", "photo_crown": (io.BytesIO(jpeg()), "c.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUpResponse)) == 1
+
+    with app.test_request_context():
+        erasure = exports.erase_client(
+            personas.practitioner_p, record, now=datetime.now(UTC), folders=folders()
+        )
+    db.session.commit()
+    exports.finish_erasure(erasure)
+
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FollowUpResponse)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FadeAssessment)) == 0
+    assert files_in(upload_folder(app)) == []
+    # ... and its link is now simply not valid.
+    assert app.test_client().get(path).status_code == 404
+
+
 # --- the logged-in client, and the access log --------------------------------------------------
 
 
