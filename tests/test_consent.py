@@ -578,3 +578,21 @@ def test_the_demo_practice_has_a_consent_text_one_unsigned_client_and_one_flag(
         flags for name, flags in flagged.items() if name != "James Whitaker"
     )
     assert demo.ensure_demo_data(datetime.now(UTC)).created is False
+
+
+def test_the_api_gives_the_front_desk_the_status_and_the_practitioner_the_signatures(
+    app: Flask, personas: Personas, now: datetime
+) -> None:
+    signed = sign_own(personas, publish(personas.practitioner_p, TEXT_V1, now), now)
+    path = f"/api/v1/clients/{personas.record_a.id}/consent"
+
+    desk = Api(app, personas.front_desk_p).get(path).get_json()
+    assert (desk["valid"], desk["current_version"], desk["signed"]) == (True, 1, [])
+    full = Api(app, personas.practitioner_p).get(path).get_json()
+    assert [c["id"] for c in full["signed"]] == [signed.id]
+    assert full["signed"][0]["remote_addr"] == "198.51.100.7"
+
+    sent = Api(app, personas.front_desk_p).post(f"{path}/link", {})
+    assert sent.status_code == 201 and sent.get_json()["email"] == personas.record_a.email
+    db.session.expire_all()
+    assert count(ConsentLink) == 1 and count(AccountMail) == 1

@@ -201,3 +201,23 @@ def test_answers_export_with_the_client_and_go_with_the_erasure(
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(HealthQuestionnaire.id))) == 0
+
+
+def test_the_api_answers_and_offers_but_never_changes_the_profile(
+    app: Flask, personas: Personas
+) -> None:
+    from tests.test_api_resources import Api
+
+    api = Api(app, personas.client_a)
+    path = f"/api/v1/clients/{personas.record_a.id}/questionnaire"
+    created = api.post(path, {"blood_thinners": True, "fitzpatrick": 6})
+    assert created.status_code == 201
+    document = created.get_json()
+    assert document["contraindications"] == ["Takes blood thinners"]
+    assert [o["field"] for o in document["profile_offers"]] == ["fitzpatrick"]
+    db.session.expire_all()
+    assert db.session.get(Client, personas.record_a.id).fitzpatrick == 3
+    refused = api.post(path, {"fitzpatrick": 9})
+    assert refused.status_code == 422 and "fitzpatrick" in str(refused.get_json())
+    desk = Api(app, personas.front_desk_p).get(path)
+    assert desk.status_code == 403 and "blood" not in desk.get_data(as_text=True)

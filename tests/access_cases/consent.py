@@ -22,6 +22,12 @@ from smptrack.services import questionnaire as answers_service
 from tests.access_cases import ANY_REDIRECT, Case, everyone, signed_in
 from tests.conftest import Personas
 
+
+def over_api(status: int, **overrides: int) -> dict[str, int | str]:
+    """As ``tests.access_cases.api`` (a name the package's ``api`` module shadows)."""
+    return everyone(status, anonymous=401, **overrides)
+
+
 TEXT_P = "P's consent words: I agree to scalp micropigmentation."
 ALLERGY_A = "Lidocaine-marker"
 
@@ -170,5 +176,38 @@ CASES = [
         "/clients/<int:client_id>/questionnaire/<int:answers_id>/profile",
         "/clients/{a}/questionnaire/{answers_a}/profile",
         CLINICAL_A_WRITE,
+    ),
+    # The API: the same rules (the roles refused before the record is looked at: 403).
+    Case(
+        "GET",
+        "/api/v1/clients/<int:client_id>/consent",
+        "/api/v1/clients/{a}/consent",
+        over_api(404, practitioner_p=200, front_desk_p=200, client_a=200, admin=403),
+        json=True,
+        shows={"practitioner_p": ("192.0.2.10",)},
+        hides={"front_desk_p": ("192.0.2.10",)},
+    ),
+    Case(
+        "POST",
+        "/api/v1/clients/<int:client_id>/consent/link",
+        "/api/v1/clients/{a}/consent/link",
+        over_api(404, practitioner_p=201, front_desk_p=201, client_a=403, client_b=403, admin=403),
+        json=True,
+    ),
+    Case(
+        "GET",
+        "/api/v1/clients/<int:client_id>/questionnaire",
+        "/api/v1/clients/{a}/questionnaire",
+        over_api(404, practitioner_p=200, client_a=200, admin=403),
+        json=True,
+        shows={"practitioner_p": (ALLERGY_A,)},
+    ),
+    Case(
+        "POST",
+        "/api/v1/clients/<int:client_id>/questionnaire",
+        "/api/v1/clients/{a}/questionnaire",
+        over_api(404, practitioner_p=201, client_a=201, admin=403),
+        body={"scalp_skin_condition": True},
+        json=True,
     ),
 ]
