@@ -476,6 +476,27 @@ def test_a_full_scalp_client_can_post_every_field_within_the_upload_limits(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FadeAssessment)) == 8
 
 
+def test_a_client_whose_sessions_were_deleted_is_asked_for_no_zone(
+    app: Flask, personas: Personas
+) -> None:
+    """The check-in email went out; then the session was removed: nothing is treated, so the
+    page offers only the whole-scalp photo (not every zone of the vocabulary)."""
+    from smptrack.models import Placement, TreatmentSession
+
+    record = healed_client(personas)
+    _, path = check_in(record)
+    db.session.execute(sa.delete(Placement))
+    db.session.execute(sa.delete(TreatmentSession))
+    db.session.commit()
+
+    body = app.test_client().get(path).get_data(as_text=True)
+    assert "names no treated zone" in body
+    assert 'name="density_' not in body and 'name="photo_whole_scalp"' in body
+    refused = app.test_client().post(path, data={"density_crown": "80"})
+    assert refused.status_code == 422
+    assert "Crown is not one of your treated zones" in refused.get_data(as_text=True)
+
+
 # --- photos ------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from smptrack.domain.vocabulary import ZONE_LABELS
 from smptrack.extensions import db
-from smptrack.models import Client, FollowUpResponse, Reminder, User
+from smptrack.models import (
+    Client,
+    FollowUpResponse,
+    Placement,
+    Reminder,
+    TreatmentSession,
+    User,
+)
 from smptrack.services import access, audit
 from smptrack.services import assessments as ratings
 from smptrack.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
@@ -113,8 +120,17 @@ def response_of(link: FollowUpLink) -> FollowUpResponse | None:
 
 
 def zones_of(link: FollowUpLink) -> list[str]:
-    """The zones the page asks about: the client's treated zones, in vocabulary order."""
-    return treated_zones(link.client)
+    """The zones the page asks about: the client's treated zones, in vocabulary order; none
+    when no session names a zone any more (``treated_zones`` would then offer all eleven,
+    more fields than an upload may post)."""
+    treated = db.session.scalar(
+        sa.select(
+            sa.exists()
+            .where(Placement.session_id == TreatmentSession.id)
+            .where(TreatmentSession.client_id == link.client.id)
+        )
+    )
+    return treated_zones(link.client) if treated else []
 
 
 def open_link_of(secret_key: str, client: Client, *, now: datetime) -> str | None:
