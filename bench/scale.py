@@ -10,8 +10,11 @@
    the 60-day lead) and of one practice's due list (the query of ``services.due``).
 3. The recompute after a model change (``projections.recompute_range``) over the first
    ``--recompute`` clients, split into ``--processes`` disjoint id ranges, each process with its
-   own connection; then the reference path (``refresh_client`` per ORM object, as
-   ``rebuild_all`` did) over ``--reference`` clients for comparison.
+   own connection, timed by the wall clock and by CPU (each process's own and its database
+   backend's, read from /proc: on a shared machine the CPU per client is the stable figure, and
+   processes / CPU per client the rate on that many free cores); then the reference path
+   (``refresh_client`` per ORM object, as ``rebuild_all`` did) over ``--reference`` clients for
+   comparison.
 
 Run: ``python bench/scale.py [--clients 1000000] [--recompute 100000] [--processes 2]
 [--database URL] [--keep | --drop]``. Prints a table. Generation is skipped when the database
@@ -352,25 +355,46 @@ def sweep_queries(url: str) -> list[tuple[str, float, int, str]]:
 # --- the recompute ----------------------------------------------------------------------------
 
 
-def _recompute_worker(args: tuple[str, int, int, int]) -> tuple[int, float]:
+def _backend_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the PostgreSQL backend ``pid`` so far, from /proc: the
+    server runs on this machine (127.0.0.1), and its work is half of a recompute's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _recompute_worker(args: tuple[str, int, int, int]) -> tuple[int, float, float, float]:
+    """One id range: (clients, wall s, this process's CPU s, its database backend's CPU s)."""
     url, first_id, last_id, batch_size = args
     app = build_app(url)
     with app.app_context():
+        import sqlalchemy as sa
+
         from smptrack.extensions import db
         from smptrack.services import projections
 
-        started = time.perf_counter()
+        backend = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.commit()
+        backend_before = _backend_cpu_s(backend)
+        started, cpu_started = time.perf_counter(), time.process_time()
         count = projections.recompute_range(
             NOW, first_id=first_id, last_id=last_id, batch_size=batch_size
         )
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        backend_cpu = _backend_cpu_s(backend) - backend_before
         db.session.remove()
         db.engine.dispose()
-    return count, elapsed
+    return count, elapsed, cpu, backend_cpu
 
 
-def recompute(url: str, clients: int, processes: int, batch_size: int) -> tuple[int, float]:
-    """Wall-clock time of the recompute of clients 1..clients over ``processes`` ranges."""
+def recompute(
+    url: str, clients: int, processes: int, batch_size: int
+) -> tuple[int, float, float, float]:
+    """The recompute of clients 1..clients over ``processes`` ranges: (clients, wall-clock s,
+    CPU s of the app processes, CPU s of their database backends).
+
+    On a machine shared with other work the wall-clock rate is what was left over; the CPU
+    time is the recompute's own cost, and ``processes`` divided by it per client is the rate
+    the same number of free cores would reach."""
     share = (clients + processes - 1) // processes
     ranges = [
         (url, 1 + i * share, min(clients, (i + 1) * share), batch_size) for i in range(processes)
@@ -381,7 +405,9 @@ def recompute(url: str, clients: int, processes: int, batch_size: int) -> tuple[
     else:
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             results = pool.map(_recompute_worker, ranges)
-    return sum(count for count, _ in results), time.perf_counter() - started
+    app_cpu = sum(r[2] for r in results)
+    database_cpu = sum(r[3] for r in results)
+    return sum(r[0] for r in results), time.perf_counter() - started, app_cpu, database_cpu
 
 
 def reference(url: str, first_id: int, count: int) -> tuple[int, float]:
@@ -478,16 +504,20 @@ def main() -> int:
         table.append(
             (f"sweep: {name}", f"{options.clients:,}", f"{found:,} found", f"{ms:.2f}", node)
         )
-    count, elapsed = recompute(
+    count, elapsed, app_cpu, database_cpu = recompute(
         options.database, options.recompute, options.processes, options.batch_size
     )
+    cpu_ms = (app_cpu + database_cpu) / count * 1000
     table.append(
         (
             f"recompute, {options.processes} processes",
             f"{count:,}",
             "",
             "",
-            f"{count / elapsed:,.0f} clients/s, {elapsed:.0f} s",
+            f"{count / elapsed:,.0f} clients/s, {elapsed:.0f} s wall-clock; {cpu_ms:.2f} ms CPU"
+            f" per client (app {app_cpu / count * 1000:.2f} + database"
+            f" {database_cpu / count * 1000:.2f}) = {options.processes * 1000 / cpu_ms:,.0f}"
+            f" clients/s on {options.processes} free cores",
         )
     )
     if options.reference:
