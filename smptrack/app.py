@@ -202,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.exposure import bp as exposure_bp
     from smptrack.follow_up import bp as follow_up_bp
     from smptrack.home import bp as home_bp
+    from smptrack.photos import bp as photos_bp
     from smptrack.practice import bp as practice_bp
     from smptrack.practice_model import bp as practice_model_bp
     from smptrack.privacy import bp as privacy_bp
@@ -219,6 +220,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(exposure_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(photos_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(due_bp)
     app.register_blueprint(reminders_bp)

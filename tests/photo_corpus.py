@@ -110,6 +110,30 @@ def truncated_jpeg() -> bytes:
     return real[: len(real) // 2]
 
 
+BOUNDARY = "smptrack-test-boundary"
+
+
+def multipart(fields: dict[str, str], photo: bytes, filename: str = "p.jpg") -> tuple[bytes, str]:
+    """A multipart body built by hand: the test client would spool a large one to a temporary
+    file that an early refusal (413) leaves open."""
+    pieces = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    pieces.append(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename="{filename}"'
+        "\r\nContent-Type: image/jpeg\r\n\r\n".encode()
+        + photo
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    return b"".join(pieces), f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def many_parts(count: int) -> tuple[bytes, str]:
+    """``count`` text parts and then a real photo."""
+    return multipart({f"field{n}": "x" for n in range(count)}, jpeg())
+
+
 HOSTILE = {
     "html named .jpg": ("photo.jpg", "image/jpeg", html_named_jpg),
     "svg with a script": ("x.svg", "image/svg+xml", svg_with_script),

@@ -33,6 +33,7 @@ from smptrack.models import (
 from smptrack.services import accounts, audit, exports
 from smptrack.services.errors import Forbidden, ValidationFailed
 from tests.conftest import PASSWORD, Personas, log_in, make_user
+from tests.exported import document_of
 from tests.test_history import (
     add_assessment,
     add_exposure,
@@ -172,7 +173,7 @@ def count_rows() -> dict[str, int]:
 # --- export ---------------------------------------------------------------------------------
 
 
-def test_the_practitioner_downloads_everything_about_their_client_as_one_json_attachment(
+def test_the_practitioner_downloads_everything_about_their_client_as_one_zip_attachment(
     app: Flask, personas: Personas
 ) -> None:
     ids = give_a_full_history(app, personas)
@@ -180,10 +181,11 @@ def test_the_practitioner_downloads_everything_about_their_client_as_one_json_at
     response = visit(app, personas.practitioner_p, f"/clients/{ids['record_id']}/export")
 
     assert response.status_code == 200
-    assert response.mimetype == "application/json"
+    assert response.mimetype == "application/zip"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.headers["Content-Disposition"].endswith('.zip"')
     assert response.headers["Cache-Control"] == "no-store"
-    document = response.get_json()
+    document = document_of(response.get_data())
     assert document["client"]["display_name"] == "Ada Client"
     assert document["client"]["notes"] == f"Notes {MARKER}"
     assert document["practitioner"]["display_name"] == "Pat Practitioner"
@@ -208,7 +210,7 @@ def test_the_practitioner_downloads_everything_about_their_client_as_one_json_at
     assert "nonce_hash" not in document["invitations"][0]
     actions = [event["action"] for event in document["audit_events"]]
     assert "create" in actions and "export" in actions
-    assert "Bea Client" not in response.get_data(as_text=True)
+    assert b"Bea Client" not in response.get_data()
     recorded = db.session.scalar(
         sa.select(AuditEvent).where(
             AuditEvent.action == "export", AuditEvent.client_id == ids["record_id"]
@@ -226,12 +228,12 @@ def test_the_client_downloads_their_own_data_with_their_tokens_but_no_secrets(
 
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
-    document = response.get_json()
+    document = document_of(response.get_data())
     assert document["client"]["display_name"] == "Ada Client"
     assert "last_login_at" in document["login"] and "password_hash" not in document["login"]
     [token] = document["api_tokens"]
     assert token["name"] == "phone app" and "token_hash" not in token
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # the zip's JSON is stored as is
     assert "f" * 64 not in body, "no invitation secret"
     assert "Bea Client" not in body
 
@@ -240,7 +242,7 @@ def test_a_client_login_with_no_record_can_still_download_its_data(app: Flask) -
     loner = make_user("client", "loner@clients.test", "Lone Client")
     db.session.commit()
 
-    document = visit(app, loner, "/me/export").get_json()
+    document = document_of(visit(app, loner, "/me/export").get_data())
 
     assert document["client"] is None
     assert document["login"]["email"] == "loner@clients.test"
@@ -466,7 +468,7 @@ def test_export_erase_export_again_leaves_nothing_of_the_client_anywhere(
     assert any(t.startswith("treatment_sessions.") for t in before)
     assert any(t.startswith("api_tokens.") for t in before)
 
-    exported = visit(app, personas.client_a, "/me/export").get_json()
+    exported = document_of(visit(app, personas.client_a, "/me/export").get_data())
     with app.app_context():  # one browser: its cookie, kept after the erasure, is worth nothing
         own_browser = log_in(app.test_client(), personas.client_a)
     with app.app_context():

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from flask import current_app, url_for
+from flask import Response, current_app, url_for
 
 from smptrack.api.common import record
 from smptrack.api.registry import operation
 from smptrack.api.schemas import (
     ClientCreate,
-    ClientExport,
     ClientOut,
     ClientPage,
     ClientPatch,
@@ -129,13 +128,21 @@ def erase_client(actor: User, client_id: int) -> Deleted:
 @operation(
     "GET",
     "/clients/<int:client_id>/export",
-    summary="Everything about a client, as one JSON document",
+    summary="Everything about a client: a zip of one JSON document and the photos",
     tag="clients",
-    response=ClientExport,
+    response=None,
+    produces="application/zip",
 )
-def export_client(actor: User, client_id: int) -> ClientExport:
-    """For the client themself or their practitioner."""
+def export_client(actor: User, client_id: int) -> Response:
+    """For the client themself or their practitioner. The zip holds `smptrack-export.json`
+    (every record, as before) and `photos/photo-<id>.jpg` for each photo the document lists
+    (each entry's `file` names it)."""
     client = access.get_client(actor, client_id)
     now = utc_now()
     document = exports.export_client(actor, client, now=now)
-    return ClientExport(document)
+    response = Response(
+        exports.export_archive(document, folders().uploads), mimetype="application/zip"
+    )
+    name = f"smptrack-client-{client_id}-{now:%Y-%m-%d}.zip"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

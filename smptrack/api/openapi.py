@@ -21,6 +21,7 @@ ERROR_DESCRIPTIONS = {
     403: "Your role may not do this at all.",
     404: "No such object, or it is not yours to see.",
     409: "Conflicts with an existing record.",
+    413: "The request is larger than this route accepts (bytes or form parts).",
     422: "A field is missing or invalid; `fields` names each one.",
     429: "Too many failed attempts; try again after the `Retry-After` header's seconds.",
 }
@@ -45,7 +46,10 @@ def _schemas(ops: list[Operation]) -> tuple[dict, dict[str, Any]]:
             wanted[(op.body, "validation")] = None
         if op.query is not None:
             wanted[(op.query, "validation")] = None
-        wanted[(op.response, "serialization")] = None
+        if op.form is not None:
+            wanted[(op.form, "validation")] = None
+        if op.response is not None:
+            wanted[(op.response, "serialization")] = None
     refs, top = models_json_schema(
         list(wanted), ref_template=REF_TEMPLATE, schema_generator=_SchemaGenerator
     )
@@ -86,13 +90,40 @@ def _path_parameters(op: Operation) -> list[dict[str, Any]]:
     ]
 
 
-def _operation(op: Operation, refs: dict, components: dict[str, Any]) -> dict[str, Any]:
-    responses: dict[str, Any] = {
-        str(op.status): {
-            "description": _first_line(op.response.__doc__) or "Success.",
-            "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
+def _success(op: Operation, refs: dict) -> dict[str, Any]:
+    if op.produces is not None:  # bytes, such as a photo
+        return {
+            "description": "The file itself.",
+            "content": {op.produces: {"schema": {"type": "string", "format": "binary"}}},
         }
+    return {
+        "description": _first_line(op.response.__doc__) or "Success.",
+        "content": {"application/json": {"schema": refs[(op.response, "serialization")]}},
     }
+
+
+def _multipart(op: Operation, refs: dict, components: dict[str, Any]) -> dict[str, Any]:
+    """The form model's schema, inlined, with each file part as binary and required."""
+    name = refs[(op.form, "validation")]["$ref"].rsplit("/", 1)[1]
+    schema = dict(components[name])
+    fields = {}
+    for field, prop in schema.get("properties", {}).items():
+        # A form field is sent or left out: never null (a text part cannot say null).
+        choices = [choice for choice in prop.get("anyOf", ()) if choice.get("type") != "null"]
+        if len(choices) == 1:
+            prop = {**{k: v for k, v in prop.items() if k != "anyOf"}, **choices[0]}
+        fields[field] = prop
+    schema["properties"] = {
+        **{part: {"type": "string", "format": "binary"} for part in op.files},
+        **fields,
+    }
+    schema["required"] = [*op.files, *schema.get("required", [])]
+    schema.pop("title", None)
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def _operation(op: Operation, refs: dict, components: dict[str, Any]) -> dict[str, Any]:
+    responses: dict[str, Any] = {str(op.status): _success(op, refs)}
     for status in op.error_statuses:
         responses[str(status)] = {"$ref": f"#/components/responses/Error{status}"}
     document: dict[str, Any] = {
@@ -114,6 +145,8 @@ def _operation(op: Operation, refs: dict, components: dict[str, Any]) -> dict[st
             "required": True,
             "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
         }
+    if op.form is not None:
+        document["requestBody"] = _multipart(op, refs, components)
     if not op.authenticated:
         document["security"] = []
     return document
@@ -129,6 +162,9 @@ def build_document(ops: list[Operation] | None = None) -> dict[str, Any]:
     query_models = {refs[(op.query, "validation")]["$ref"] for op in ops if op.query is not None}
     for ref in query_models:  # inlined as parameters; not a body anyone sends
         components.pop(ref.rsplit("/", 1)[1], None)
+    for op in ops:  # inlined in their multipart bodies
+        if op.form is not None:
+            components.pop(refs[(op.form, "validation")]["$ref"].rsplit("/", 1)[1], None)
     return {
         "openapi": "3.1.0",
         "info": {

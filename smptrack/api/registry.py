@@ -85,6 +85,12 @@ class Operation:
     errors: tuple[int, ...]
     authenticated: bool
     roles: tuple[str, ...] | None  # None: any role; else others get 403 before the body is read
+    # A multipart/form-data body instead of JSON: its text fields validated by ``form``, its
+    # files named in ``files`` (the route's body limits are the upload's: security).
+    form: type[BaseModel] | None = None
+    files: tuple[str, ...] = ()
+    # An answer that is not JSON (a photo's bytes): its media type; the view returns a Response.
+    produces: str | None = None
 
     @property
     def path(self) -> str:
@@ -108,6 +114,8 @@ class Operation:
             statuses.add(401)
         if self.body is not None:
             statuses.update((400, 422))
+        if self.form is not None:
+            statuses.update((400, 413, 422))
         if self.query is not None:
             statuses.add(422)
         if self.path_parameters:
@@ -127,11 +135,14 @@ def operation(
     tag: str,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
-    response: type[BaseModel],
+    response: type[BaseModel] | None,
     status: int = 200,
     errors: tuple[int, ...] = (),
     authenticated: bool = True,
     roles: tuple[str, ...] | None = None,
+    form: type[BaseModel] | None = None,
+    files: tuple[str, ...] = (),
+    produces: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route; see the module docstring. The view's docstring is its description.
 
@@ -157,6 +168,9 @@ def operation(
             errors=errors,
             authenticated=authenticated,
             roles=roles,
+            form=form,
+            files=files,
+            produces=produces,
         )
 
         @wraps(view)
@@ -177,6 +191,8 @@ def operation(
                 path_args["query"] = parse_query(op.query)
             if op.body is not None:
                 path_args["body"] = parse_body(op.body)
+            if op.form is not None:
+                path_args["body"], path_args["files"] = parse_form(op.form, op.files)
 
             def unit() -> Any:
                 answer = view(*args, **path_args)
@@ -187,7 +203,8 @@ def operation(
                 # A transient lock ("database is locked", a serialization failure) rolls the
                 # unit back and runs it again after a short backoff: a wait, never a 500.
                 result = retry.run_unit(unit, what=f"{method} {request.path}")
-                if callable(result) and not isinstance(result, BaseModel):
+                # (A Response is callable too: a WSGI application, not a deferred answer.)
+                if callable(result) and not isinstance(result, BaseModel | Response):
                     result = result()
             except sa.exc.IntegrityError as exc:
                 # The services check uniqueness first; this is the race in which two requests
@@ -216,10 +233,13 @@ def register_routes(blueprint: Blueprint) -> None:
         by_rule.setdefault(op.rule, []).append(op)
     for rule, ops in by_rule.items():
         endpoint = next((op.endpoint for op in ops if op.method == "GET"), ops[0].endpoint)
+        view = _dispatcher(rule, endpoint)
+        if any(op.form is not None for op in ops):
+            view = security.accepts_upload(view)  # only with a valid-looking bearer token
         blueprint.add_url_rule(
             rule,
             endpoint=endpoint,
-            view_func=_dispatcher(rule, endpoint),
+            view_func=view,
             methods=[op.method for op in ops],
         )
 
@@ -288,6 +308,26 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ValidationFailed("Please correct the highlighted fields.", fields_of(exc)) from exc
 
 
+def parse_form(model: type[BaseModel], files: tuple[str, ...]) -> tuple[BaseModel, dict[str, Any]]:
+    """A multipart/form-data body: its text fields validated by ``model`` (each sent once;
+    unknown ones refused) and its file parts named in ``files`` (a missing one is None; the
+    view says what it needs). Parsing is Werkzeug's, under the upload limits (413 past them)."""
+    if request.mimetype != "multipart/form-data":
+        raise BadRequest("Send multipart/form-data, with the file as a part of its own.")
+    form = request.form
+    if any(len(form.getlist(name)) > 1 for name in form):
+        raise ValidationFailed("Send each field once.", {"body": "A field was sent twice."})
+    unexpected = sorted(set(request.files) - set(files))
+    if unexpected:
+        name = unexpected[0][:100]
+        raise ValidationFailed("This file part is not accepted.", {name: "Not accepted."})
+    try:
+        values = model.model_validate(form.to_dict())
+    except ValidationError as exc:
+        raise ValidationFailed("Please correct the highlighted fields.", fields_of(exc)) from exc
+    return values, {name: request.files.get(name) for name in files}
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(request.args.to_dict())
@@ -327,6 +367,10 @@ def fields_of(exc: ValidationError) -> dict[str, str]:
 
 
 def render(op: Operation, result: BaseModel) -> Response:
+    if op.produces is not None:
+        if not isinstance(result, Response):
+            raise TypeError(f"{op.endpoint} returned {type(result).__name__}, not a Response")
+        return result
     if not isinstance(result, op.response):
         raise TypeError(f"{op.endpoint} returned {type(result).__name__}, not {op.response}")
     # pydantic's own encoder: a projection's hundreds of curve points cost a fifth of a

@@ -12,13 +12,26 @@ from smptrack.assessments import bp
 from smptrack.assessments.forms import ASSESSOR_LABELS, AssessmentForm, ConfirmDeleteForm
 from smptrack.extensions import db
 from smptrack.models import Client
-from smptrack.services import access
+from smptrack.services import access, photo_timeline
 from smptrack.services import assessments as ratings
 from smptrack.services import exposure as sun
+from smptrack.services import photos as photo_service
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import Page
 from smptrack.web import commit, int_arg, role_required, utc_now
+
+
+def _photo_to_rate(client: Client):
+    """The photo named by ``?photo_id=`` ("rate this photo"), which must be of ``client``
+    and of one zone: 404 otherwise, as for any photo the viewer may not see."""
+    photo_id = request.args.get("photo_id", type=int)
+    if photo_id is None:
+        return None
+    photo = access.get_photo(current_user, photo_id)
+    if photo.client_id != client.id or photo.zone is None:
+        abort(404)
+    return photo
 
 
 def _load_client(client_id: int) -> Client:
@@ -64,16 +77,23 @@ def new(client_id: int):
     client = _load_client(client_id)
     now = utc_now()
     kinds = ratings.assessor_kinds_for(current_user)
+    photo = _photo_to_rate(client)
+    if photo is not None and current_user.role != "client":
+        # A practitioner's rating from the client's photo: FADE-MODEL §6's photo uncertainty.
+        kinds = ("practitioner_photo",)
     form = AssessmentForm(
-        assessed_on=profiles.client_today(client, now),
-        zone=sun.treated_zones(client)[0],
+        assessed_on=photo.taken_on if photo else profiles.client_today(client, now),
+        zone=photo.zone if photo else request.args.get("zone") or sun.treated_zones(client)[0],
         assessor_kind=kinds[0],
     )
     form.set_assessor_kinds(kinds)
+    # The zone's healed baseline beside the photo being rated, or beside its latest photo.
+    pair = photo_timeline.pair_for_rating(client, zone=form.zone.data, photo=photo)
+    shown = {"client": client, "form": form, "kinds": kinds, "photo": photo, "pair": pair}
     if request.method == "GET":
         ratings.record_list_read(current_user, client, now=now)
         db.session.commit()
-        return render_template("assessments/new.html", client=client, form=form, kinds=kinds)
+        return render_template("assessments/new.html", **shown)
     if form.validate_on_submit():
         data = ratings.AssessmentInput(
             assessed_on=form.assessed_on.data,
@@ -84,7 +104,9 @@ def new(client_id: int):
             blur_or_colour_shift=form.blur_or_colour_shift.data,
         )
         try:
-            ratings.record_assessment(current_user, client, data, now=now)
+            made = ratings.record_assessment(current_user, client, data, now=now)
+            if photo is not None:
+                photo_service.link_to_assessment(photo, made)
         except ServiceError as exc:
             db.session.rollback()
             for name, message in exc.fields.items():
@@ -97,7 +119,7 @@ def new(client_id: int):
             commit(now)
             flash("The assessment is recorded.", "success")
             return redirect(url_for("assessments.index", client_id=client.id))
-    return render_template("assessments/new.html", client=client, form=form, kinds=kinds), 422
+    return render_template("assessments/new.html", **shown), 422
 
 
 @bp.route("/assessments/<int:assessment_id>/delete", methods=["GET", "POST"])

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -16,9 +15,10 @@ from smptrack.web import commit, folders, remote_addr, role_required, utc_now
 
 
 def _download(document: dict[str, Any], name: str, now: datetime) -> Response:
-    body = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{now:%Y-%m-%d}.json"'
+    """A zip of the JSON document and the photo files (``exports.export_archive``)."""
+    body = exports.export_archive(document, folders().uploads)
+    response = Response(body, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{now:%Y-%m-%d}.zip"'
     # Personal data: no shared or browser cache keeps a copy.
     response.headers["Cache-Control"] = "no-store"
     return response

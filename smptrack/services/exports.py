@@ -20,7 +20,10 @@ erased values (already zeroed in the file by ``PRAGMA secure_delete``) leave the
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from email import policy
@@ -44,6 +47,7 @@ from smptrack.models import (
     FadeAssessment,
     HealthQuestionnaire,
     Invitation,
+    Photo,
     PigmentLot,
     Placement,
     Reminder,
@@ -68,6 +72,8 @@ _SECRET_COLUMNS = {
     "api_tokens": {"token_hash"},
     "invitations": {"nonce_hash"},
     "reminders": {"lease_expires_at", "leased_by"},
+    # Where the files lie on the server; the archive carries the photos themselves.
+    "photos": {"stored_name", "thumb_name"},
 }
 
 
@@ -159,6 +165,7 @@ def export_client(actor: Actor, client: Client, *, now: datetime) -> dict[str, A
         "assessments": [
             _columns(a) for a in _rows(FadeAssessment, client, FadeAssessment.assessed_on)
         ],
+        "photos": [_photo_json(p) for p in _rows(Photo, client, Photo.taken_on)],
         "reminders": [_columns(r) for r in _rows(Reminder, client, Reminder.due_at)],
         "reminder_preferences": [
             _columns(p) for p in _rows(ReminderPreference, client, ReminderPreference.id)
@@ -175,6 +182,45 @@ def export_client(actor: Actor, client: Client, *, now: datetime) -> dict[str, A
         ],
         "audit_events": _audit_json(client),
     }
+
+
+def _photo_json(photo: Photo) -> dict[str, Any]:
+    """A photo's row, and where its file is inside the export archive."""
+    return {**_columns(photo), "file": f"{ARCHIVE_PHOTOS}/photo-{photo.id}.jpg"}
+
+
+# --- the archive ------------------------------------------------------------------------------
+
+ARCHIVE_DOCUMENT = "smptrack-export.json"
+ARCHIVE_PHOTOS = "photos"
+
+
+def export_archive(document: dict[str, Any], uploads: Path) -> bytes:
+    """The export as one zip: ``smptrack-export.json`` (the document ``export_client`` or
+    ``export_own_data`` made) and each of its photos as ``photos/photo-<id>.jpg``.
+
+    Stored uncompressed (the photos are JPEG already; any unzip tool reads it). A photo whose
+    file is missing on the server is listed with ``"file": null`` rather than failing the
+    export. Reads files only inside ``uploads``.
+    """
+    listed = document.get("photos") or []
+    ids = [entry["id"] for entry in listed]
+    rows = db.session.execute(sa.select(Photo.id, Photo.stored_name).where(Photo.id.in_(ids)))
+    names = dict(rows.all()) if ids else {}
+    root = uploads.resolve()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for entry in listed:
+            stored = names.get(entry["id"])
+            path = (root / stored).resolve() if stored else None
+            if path is None or not path.is_relative_to(root) or not path.is_file():
+                log.warning("photo %s has no file to export", entry["id"])
+                entry["file"] = None
+                continue
+            archive.write(path, entry["file"])
+        body = json.dumps(document, indent=2, ensure_ascii=False)
+        archive.writestr(ARCHIVE_DOCUMENT, body)
+    return out.getvalue()
 
 
 def _login_json(login: User | None, own_export: bool) -> dict[str, Any] | None:
@@ -204,6 +250,7 @@ def export_own_data(user: User, *, now: datetime) -> dict[str, Any]:
         "sessions": [],
         "sun_exposures": [],
         "assessments": [],
+        "photos": [],
         "reminders": [],
         "reminder_preferences": [],
         "invitations": [],
@@ -297,6 +344,9 @@ def erasure_summary(client: Client) -> dict[str, int]:
         .scalar_subquery(),
         "assessments": sa.select(sa.func.count(FadeAssessment.id))
         .where(FadeAssessment.client_id == client.id)
+        .scalar_subquery(),
+        "photos": sa.select(sa.func.count(Photo.id))
+        .where(Photo.client_id == client.id)
         .scalar_subquery(),
         "reminders": sa.select(sa.func.count(Reminder.id))
         .where(Reminder.client_id == client.id)
@@ -419,9 +469,15 @@ def erase_client(
             )
         )
     )
+    # The photos (services.photos): each file and its thumbnail, deleted after the commit.
+    for stored, thumb in db.session.execute(
+        sa.select(Photo.stored_name, Photo.thumb_name).where(Photo.client_id == client_id)
+    ):
+        photos += [stored, thumb]
     session_ids = sa.select(TreatmentSession.id).where(TreatmentSession.client_id == client_id)
     _delete(sa.delete(Placement).where(Placement.session_id.in_(session_ids)))
     for model in (
+        Photo,
         TreatmentSession,
         SunExposure,
         FadeAssessment,

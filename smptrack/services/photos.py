@@ -30,7 +30,7 @@ from flask import current_app
 
 from smptrack import images
 from smptrack.domain.limits import EARLIEST_DATE
-from smptrack.domain.vocabulary import ZONES
+from smptrack.domain.vocabulary import ZONE_LABELS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, FadeAssessment, Photo, TreatmentSession, User
 from smptrack.services import access, audit
@@ -289,20 +289,6 @@ def add_photo(
     return photo
 
 
-def client_photos(client: Client, *, zone: str | None = None, limit: int | None = None):
-    """``client``'s photos, newest first (the caller loaded ``client`` through the policy)."""
-    query = (
-        sa.select(Photo)
-        .where(Photo.client_id == client.id)
-        .order_by(Photo.taken_on.desc(), Photo.id.desc())
-    )
-    if zone is not None:
-        query = query.where(Photo.zone == zone)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
-
-
 def delete_photo(actor: Actor, photo: Photo, *, now: datetime) -> None:
     """Remove ``photo`` (its files go after the commit); ``Forbidden`` unless ``actor`` may."""
     client = db.session.get(Client, photo.client_id)
@@ -314,4 +300,73 @@ def delete_photo(actor: Actor, photo: Photo, *, now: datetime) -> None:
     db.session.flush()
     audit.record_event(
         actor, "delete", client_id=client.id, object_type=OBJECT, object_id=photo_id, now=now
+    )
+
+
+def photos_page(
+    client: Client, *, page: int, per_page: int, zone: str | None = None, whole_scalp=False
+) -> tuple[list[Photo], int]:
+    """One page of ``client``'s photos, newest first (of one zone, or of the whole scalp when
+    ``whole_scalp``), and how many there are in all."""
+    where = [Photo.client_id == client.id]
+    if whole_scalp:
+        where.append(Photo.zone.is_(None))
+    elif zone is not None:
+        where.append(Photo.zone == zone)
+    total = db.session.scalar(sa.select(sa.func.count(Photo.id)).where(*where)) or 0
+    items = db.session.scalars(
+        sa.select(Photo)
+        .where(*where)
+        .order_by(Photo.taken_on.desc(), Photo.id.desc())
+        .limit(per_page)
+        .offset((max(1, page) - 1) * per_page)
+    )
+    return list(items), total
+
+
+def record_read(actor: Actor, client: Client, photo: Photo | None, *, now: datetime) -> None:
+    """The audit line of a read: of one photo, or of the client's list of photos."""
+    audit.record_event(
+        actor,
+        "read",
+        client_id=client.id,
+        object_type=OBJECT,
+        object_id=photo.id if photo is not None else None,
+        now=now,
+    )
+
+
+def link_to_assessment(photo: Photo, assessment: FadeAssessment) -> None:
+    """A rating made from this photo: the photo now belongs to that assessment."""
+    if photo.client_id != assessment.client_id:
+        raise ValidationFailed("That photo is not of this client.", {"photo_id": "Not found."})
+    photo.assessment_id = assessment.id
+    db.session.flush()
+
+
+def link_choices(client: Client, limit: int = 50) -> tuple[list[tuple[int, str]], ...]:
+    """The client's latest sessions and assessments a new photo may belong to, as (id, words)."""
+    sessions = db.session.execute(
+        sa.select(TreatmentSession.id, TreatmentSession.performed_on, TreatmentSession.kind)
+        .where(TreatmentSession.client_id == client.id)
+        .order_by(TreatmentSession.performed_on.desc(), TreatmentSession.id.desc())
+        .limit(limit)
+    ).all()
+    ratings = db.session.execute(
+        sa.select(
+            FadeAssessment.id,
+            FadeAssessment.assessed_on,
+            FadeAssessment.zone,
+            FadeAssessment.density_pct,
+        )
+        .where(FadeAssessment.client_id == client.id)
+        .order_by(FadeAssessment.assessed_on.desc(), FadeAssessment.id.desc())
+        .limit(limit)
+    ).all()
+    return (
+        [(i, f"{day:%d %b %Y}, {kind.replace('_', ' ')}") for i, day, kind in sessions],
+        [
+            (i, f"{day:%d %b %Y}, {ZONE_LABELS.get(zone, zone)} {density:.0f} %")
+            for i, day, zone, density in ratings
+        ],
     )

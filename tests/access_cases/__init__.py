@@ -23,6 +23,8 @@ class Case:
     # For 200s: text that must and must not be on the page (proves whose data was shown).
     shows: dict[str, tuple[str, ...]] = field(default_factory=dict)
     hides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # A success that is neither a page nor JSON (a photo, an export zip): its media type.
+    media_type: str | None = None
 
 
 def everyone(status: int | str, **overrides: int | str) -> dict[str, int | str]:

@@ -125,6 +125,7 @@ CASES = [
         "/api/v1/clients/{a}/export",
         record_a(200),
         json=True,
+        media_type="application/zip",
         shows={"client_a": ("Ada Client", "Crown, first pass."), "practitioner_p": ("Ada Client",)},
     ),
     Case(
