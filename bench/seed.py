@@ -13,7 +13,8 @@ so every run measures the same data. With ``SMPTRACK_DATABASE_URL`` naming a Pos
 (``bench/web-postgres.json``) it empties that database's public schema instead: give it a
 database of its own. The rows are written through the models in bulk (this is
 benchmark data, not a use case), then ``smptrack projections rebuild`` materialises every
-client's projection exactly as after a model upgrade. Dates are relative to today and the
+client's projection exactly as after a model upgrade, and each client is refreshed as by the
+daily replan (which also stores the projection API's answer). Dates are relative to today and the
 random parts come from a fixed seed.
 """
 
@@ -76,6 +77,7 @@ def main() -> int:
         if result.exit_code != 0:
             print(result.output, file=sys.stderr)
             raise SystemExit("smptrack projections rebuild failed") from result.exception
+        refresh_every_client(now)
     (instance / "bench-token").write_text(BENCH_TOKEN + "\n")
     print(
         f"bench database {database}: history client {HISTORY_CLIENT_ID} "
@@ -149,6 +151,27 @@ def seed(now: datetime, clients: int, rng: random.Random) -> None:
     )
     assert count == clients + 1, count
     assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 1
+
+
+def refresh_every_client(now: datetime) -> None:
+    """Each client's projection stored as their last write (or the daily replan) stores it,
+    with the API's answer: the state the pages and the API are measured in. (The bulk rebuild
+    after a model change leaves the answers to the replan.)"""
+    import sqlalchemy as sa
+
+    from smptrack.extensions import db
+    from smptrack.models import Client
+    from smptrack.services import projections
+
+    ids = db.session.scalars(sa.select(Client.id).order_by(Client.id)).all()
+    for start in range(0, len(ids), BATCH):
+        batch = db.session.scalars(
+            sa.select(Client).where(Client.id.in_(ids[start : start + BATCH]))
+        ).all()
+        loaded = projections.load_inputs_many(batch)
+        for client in batch:
+            projections.refresh_client(client, now, loaded[client.id])
+        db.session.commit()
 
 
 def add_client(practitioner, practice_id: int, name: str, mailbox: str, today: date):

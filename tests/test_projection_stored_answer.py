@@ -1,7 +1,8 @@
 """The projection API's stored answer (issue 9): ``GET /api/v1/clients/{id}/projection`` for the
 client's today sends the JSON written when the projection was stored. It must be the very answer
 the API builds on request (pydantic validating the projection and encoding it), for varied
-clients, after the unit of work's step and after the bulk recompute alike."""
+clients. The bulk recompute after a model change stores no answer; the API then builds it from
+the new document, and it is the same answer."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def test_the_stored_answer_is_the_answer_built_on_request(
     stored_rows = db.session.scalar(
         sa.select(sa.func.count()).where(ClientProjection.api_document.is_not(None))
     )
-    assert stored_rows == len(ids) == 30
+    # The bulk recompute leaves the answers to the next write or the daily replan.
+    assert len(ids) == 30
+    assert stored_rows == (30 if path == "unit of work" else 0)
 
     sent = answers(app, headers, ids)
     # The same clients with no stored answer: built from the stored document by pydantic...

@@ -262,7 +262,13 @@ except ImportError:  # pragma: no cover - the standard library's, same values
 
 def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now: datetime) -> None:
     """``store_projections`` by client id, with each document serialised once here and passed
-    to the database as JSON text (one DELETE, one executemany INSERT per batch)."""
+    to the database as JSON text (one DELETE, one executemany INSERT per batch).
+
+    The API's answers are left out (NULL): this is the bulk recompute after a model change,
+    where they would cost 30 % of its time (0.4 ms of CPU per client here and 0.4 ms in
+    PostgreSQL, for ~25 kB more per row). Until the client's next write or the daily replan
+    stores them again, the projection API builds its answer from the new document: the same
+    answer, a little slower, and never the old model's."""
     if not projected:
         return
     db.session.execute(
@@ -278,7 +284,6 @@ def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now
             "model_version": projection.model_version,
             "computed_at": now,
             "document": _dumps(projection),
-            "api_document": api_answer(cid, projection),
         }
         for cid, projection in projected
         if projection is not None
@@ -297,7 +302,6 @@ def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now
             model_version=sa.bindparam("model_version"),
             computed_at=sa.bindparam("computed_at", type_=table.c.computed_at.type),
             document=document,
-            api_document=sa.bindparam("api_document", type_=sa.Text),
         ),
         rows,
     )
