@@ -121,7 +121,6 @@ def add_assessment(
     kind: str = "practitioner_in_person",
     by: User | None = None,
     note: str = "",
-    photo_path: str | None = None,
 ) -> FadeAssessment:
     assessment = FadeAssessment(
         client_id=record.id,
@@ -131,7 +130,6 @@ def add_assessment(
         assessor_kind=kind,
         assessed_by_id=by.id if by else None,
         note=note,
-        photo_path=photo_path,
     )
     db.session.add(assessment)
     db.session.flush()

@@ -22,6 +22,7 @@ from smptrack.models import (
     Client,
     FadeAssessment,
     Invitation,
+    Photo,
     PigmentLot,
     Placement,
     Reminder,
@@ -30,8 +31,9 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import accounts, audit, exports
+from smptrack.services import accounts, audit, exports, photos
 from smptrack.services.errors import Forbidden, ValidationFailed
+from tests import photo_corpus
 from tests.conftest import PASSWORD, Personas, log_in, make_user
 from tests.exported import document_of
 from tests.test_history import (
@@ -64,10 +66,16 @@ def give_a_full_history(app: Flask, personas: Personas) -> dict[str, Any]:
     )
     own = add_session(record, a, date(2024, 1, 5), kind="initial", notes=f"self {MARKER}")
     exposure = add_exposure(record, date(2025, 6, 1), minutes=120, uv_index=7)
-    photo = Path("assessments") / str(record.id) / "crown.jpg"
-    (uploads(app) / photo).parent.mkdir(parents=True, exist_ok=True)
-    (uploads(app) / photo).write_bytes(b"JPEG " + MARKER.encode())
-    add_assessment(record, date(2025, 5, 1), by=p, note=MARKER, photo_path=str(photo))
+    rating = add_assessment(record, date(2025, 5, 1), by=p, note=MARKER)
+    photo = photos.store_photo(
+        record,
+        zone="crown",
+        taken_on=date(2025, 5, 1),
+        data=photo_corpus.jpeg(),
+        uploaded_by=p,
+        now=datetime.now(UTC),
+        assessment_id=rating.id,
+    )
     db.session.add_all(
         [
             Reminder(
@@ -110,18 +118,23 @@ def give_a_full_history(app: Flask, personas: Personas) -> dict[str, Any]:
     lot_q = make_lot(personas.practitioner_q, "Soft Brown", "SB-1")
     add_session(personas.record_b, personas.practitioner_q, date(2025, 4, 2), lots=(lot_q,))
     add_exposure(personas.record_b, date(2025, 6, 2))
-    b_photo = Path("assessments") / str(personas.record_b.id) / "crown.jpg"
-    (uploads(app) / b_photo).parent.mkdir(parents=True, exist_ok=True)
-    (uploads(app) / b_photo).write_bytes(b"JPEG of B")
-    add_assessment(personas.record_b, date(2025, 5, 2), photo_path=str(b_photo))
+    add_assessment(personas.record_b, date(2025, 5, 2))
+    b_photo = photos.store_photo(
+        personas.record_b,
+        zone="crown",
+        taken_on=date(2025, 5, 2),
+        data=photo_corpus.jpeg(),
+        uploaded_by=personas.practitioner_q,
+        now=datetime.now(UTC),
+    )
     db.session.commit()
     return {
         "record_id": record.id,
         "user_id": a.id,
         "session_id": treatment.id,
         "own_session_id": own.id,
-        "photo": uploads(app) / photo,
-        "b_photo": uploads(app) / b_photo,
+        "photo": uploads(app) / photo.stored_name,
+        "b_photo": uploads(app) / b_photo.stored_name,
         "lot_id": lot.id,
     }
 
@@ -416,8 +429,19 @@ def test_erasure_never_deletes_a_file_outside_the_upload_folder(
 ) -> None:
     outside = tmp_path / "precious.txt"
     outside.write_text("keep me")
-    add_assessment(personas.record_a, date(2025, 1, 1), photo_path=str(outside))
-    add_assessment(personas.record_a, date(2025, 1, 2), photo_path="../../precious.txt")
+    for name in (str(outside), "../../precious.txt", "photos/../../precious.txt"):
+        db.session.add(
+            Photo(
+                client_id=personas.record_a.id,
+                taken_on=date(2025, 1, 1),
+                stored_name=name,
+                thumb_name=name + ".thumb",
+                width=1,
+                height=1,
+                size_bytes=1,
+                content_type="image/jpeg",
+            )
+        )
     db.session.commit()
 
     exports.erase_client(
@@ -463,7 +487,7 @@ def test_export_erase_export_again_leaves_nothing_of_the_client_anywhere(
     ids = give_a_full_history(app, personas)
     words = ("Ada Client", "a@clients.test", MARKER)
     before = traces_of(app, ids["record_id"], ids["user_id"], words)
-    assert any(t.startswith("file ") and "uploads" in t for t in before)
+    assert any(t.startswith("photos.client_id") for t in before) and ids["photo"].exists()
     assert any(t.startswith("file ") and "mail" in t for t in before)
     assert any(t.startswith("treatment_sessions.") for t in before)
     assert any(t.startswith("api_tokens.") for t in before)

@@ -23,6 +23,10 @@ ZONES = (
 
 
 def upgrade():
+    # Nothing ever wrote it: photos are rows of their own now. Dropped before the photos table
+    # exists, so SQLite's rebuild of fade_assessments meets no foreign key pointing at it.
+    with op.batch_alter_table("fade_assessments", schema=None) as batch_op:
+        batch_op.drop_column("photo_path")
     op.create_table(
         "photos",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -79,3 +83,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_photos_session_id"))
         batch_op.drop_index("ix_photos_client_zone_date")
     op.drop_table("photos")
+    with op.batch_alter_table("fade_assessments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("photo_path", sa.String(length=255), nullable=True))

@@ -37,5 +37,4 @@ class FadeAssessment(db.Model):
     blur_or_colour_shift: so.Mapped[bool] = so.mapped_column(
         default=False, server_default=sa.false()
     )
-    photo_path: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

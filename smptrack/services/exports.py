@@ -358,7 +358,7 @@ def erasure_summary(client: Client) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Folders:
-    """Where an erasure finds files: the uploads (assessment photos) and the local mail folder.
+    """Where an erasure finds files: the uploads (photos) and the local mail folder.
     The caller reads them from its configuration (``smptrack.web.folders`` in a request)."""
 
     uploads: Path
@@ -442,7 +442,7 @@ def erase_client(
     """Remove ``client``'s record, history and uploaded files; keep anonymous audit lines.
 
     ``actor`` is the client's practitioner or the client (else ``Forbidden``). Deletes the
-    sessions and placements, sun log, assessments (and their photo files under
+    sessions and placements, sun log, assessments, photos (and their files under
     ``folders.uploads``), reminders, reminder preferences, invitations and the Client row;
     sets ``client_id`` to NULL on the audit lines about the client, and clears actor and address
     on those the client's own login wrote; then adds one "erase" line naming no one. The client's
@@ -462,14 +462,8 @@ def erase_client(
         if login is not None:
             addresses.discard(login.email.lower())
     addresses -= _still_used(addresses, client_id, login_id)
-    photos = list(
-        db.session.scalars(
-            sa.select(FadeAssessment.photo_path).where(
-                FadeAssessment.client_id == client_id, FadeAssessment.photo_path.is_not(None)
-            )
-        )
-    )
     # The photos (services.photos): each file and its thumbnail, deleted after the commit.
+    photos: list[str] = []
     for stored, thumb in db.session.execute(
         sa.select(Photo.stored_name, Photo.thumb_name).where(Photo.client_id == client_id)
     ):

@@ -132,7 +132,6 @@ class AssessmentLine:
     assessed_by_id: int | None
     note: str
     blur_or_colour_shift: bool
-    photo_path: str | None
     created_at: datetime
 
 
