@@ -98,6 +98,9 @@ def accept(data: bytes, limits: Limits) -> CleanPhoto:
     kind = sniff(data[:16])
     if kind is None:
         raise NotAnImage(f"This file is not a photo. Send a {kinds_text()} image.")
+    if Image.MAX_IMAGE_PIXELS is not None and limits.max_pixels > Image.MAX_IMAGE_PIXELS:
+        # A configured limit above the default: Pillow's own guard must not refuse below it.
+        Image.MAX_IMAGE_PIXELS = limits.max_pixels
     with warnings.catch_warnings():
         # Pillow warns (and does not refuse) between MAX_IMAGE_PIXELS and twice that.
         warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -288,3 +288,15 @@ def test_a_client_deletes_only_the_photos_they_uploaded(app: Flask, personas: Pe
     photos.delete_photo(personas.client_a, mine, now=NOW)
     with pytest.raises(Forbidden):
         photos.delete_photo(personas.front_desk_p, theirs, now=NOW)
+
+
+def test_a_configured_pixel_limit_above_pillows_default_is_the_one_applied(
+    app: Flask, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pillow's guard is set to the default limit; a practice allowing more must get it."""
+    monkeypatch.setattr(photos.images.Image, "MAX_IMAGE_PIXELS", 1_000_000)
+    app.config["PHOTO_MAX_PIXELS"] = 3_000_000
+    photo = store(personas, _png_of(1500, 1000))  # 1.5 Mpx: over Pillow's, under ours
+    assert (photo.width, photo.height) == (1500, 1000)
+    with pytest.raises(photos.PhotoRefused, match="up to 3 megapixels"):
+        store(personas, _png_of(2000, 1600))
