@@ -300,9 +300,13 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
         secret_key=secret,
         now=datetime.now(UTC),
     )
-    check_in = Reminder(
-        client_id=p.record_a.id,
-        recipient_email="a@clients.test",
+    from tests.test_history import add_session
+
+    add_session(cal, p.practitioner_p, date.today() - timedelta(days=40), zones=("crown",))
+    projections.refresh_stale(datetime.now(UTC))
+    check_in = Reminder(  # the follow-up page asks about Cal's treated zone
+        client_id=cal.id,
+        recipient_email="cal@clients.test",
         kind="healed_check",
         due_at=datetime.now(UTC) - timedelta(hours=1),
         dedupe_key="text-rules:healed-check",
