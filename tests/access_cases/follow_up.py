@@ -3,6 +3,8 @@ client's way to it.
 
 Placeholders: {follow_up_a} is an open healed-check link of client A's; {follow_up_b_as_a}
 is correctly signed but pairs client B's reminder with client A (a confused or forged id).
+The page asks only about treated zones: A's crown is treated by the session that
+tests/access_cases/treatments.py records, so the posts rate the crown.
 """
 
 from __future__ import annotations
