@@ -596,3 +596,23 @@ def test_the_api_gives_the_front_desk_the_status_and_the_practitioner_the_signat
     assert sent.status_code == 201 and sent.get_json()["email"] == personas.record_a.email
     db.session.expire_all()
     assert count(ConsentLink) == 1 and count(AccountMail) == 1
+
+
+def test_two_owners_publishing_at_once_make_one_version_and_a_clear_conflict(
+    personas: Personas, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(personas.practitioner_p, TEXT_V1, now)
+    # A second owner of P's practice read version 1 while the first owner published version 2.
+    personas.colleague_p.membership.role = "owner"
+    db.session.commit()
+    seen = consents.current_template(personas.practitioner_p.practice_id)
+    publish(personas.practitioner_p, TEXT_V2, now)
+    monkeypatch.setattr(consents, "current_template", lambda practice_id: seen)
+
+    with pytest.raises(Conflict, match="same moment"):
+        consents.publish_template(personas.colleague_p, title="Consent", body="Mine", now=now)
+
+    db.session.rollback()
+    monkeypatch.undo()
+    versions = consents.versions_of(personas.practitioner_p.practice_id)
+    assert [(v.version, v.body) for v in versions] == [(2, TEXT_V2), (1, TEXT_V1)]

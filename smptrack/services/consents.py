@@ -130,7 +130,14 @@ def publish_template(actor: Actor, *, title: str, body: str, now: datetime) -> C
         created_by_id=actor.id,
     )
     db.session.add(template)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        # Two owners published at the same moment: the unique (practice, version) decides.
+        raise Conflict(
+            "Another version was published at the same moment. Reload the page, read it, and"
+            " publish yours again if it is still needed."
+        ) from exc
     audit.record_event(
         actor,
         "create",
