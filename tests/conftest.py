@@ -21,9 +21,11 @@ from werkzeug.test import TestResponse
 from smptrack.app import create_app
 from smptrack.extensions import db
 from smptrack.models import Client, User
+from tests import url_builders
 from tests.smtp_server import SmtpServer, running_server
 
 PG_URL = os.environ.get("SMPTRACK_TEST_DATABASE_URL", "")
+url_builders.install()
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # Property-based tests explore freely on a developer's machine, where a new counterexample is
