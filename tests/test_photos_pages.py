@@ -194,7 +194,10 @@ def test_a_photo_can_be_taken_at_one_of_the_clients_sessions(
     other = add_session(personas.record_b, personas.practitioner_q, date(2026, 6, 30))
     db.session.commit()
     browser = as_user(app, personas.practitioner_p)
-    form_page = browser.get(f"/clients/{personas.record_a.id}/photos?session_id={session.id}")
+    session_page = text(browser.get(f"/sessions/{session.id}"))
+    link = f"/clients/{personas.record_a.id}/photos?session_id={session.id}"
+    assert f'href="{link}">Add a photo of this session' in session_page
+    form_page = browser.get(link)
     assert f'<option selected value="{session.id}">' in text(form_page)
 
     ok = upload(browser, personas.record_a.id, corpus.jpeg(), session_id=str(session.id))
