@@ -769,6 +769,7 @@ VOCABULARY_OF = {
     ("sun_exposures", "hair_length"): vocabulary.HAIR_LENGTHS,
     ("fade_assessments", "zone"): vocabulary.ZONES,
     ("fade_assessments", "assessor_kind"): vocabulary.ASSESSOR_KINDS,
+    ("photos", "zone"): vocabulary.ZONES,
     ("reminders", "kind"): vocabulary.REMINDER_KINDS,
     ("reminders", "status"): vocabulary.REMINDER_STATUSES,
     ("audit_events", "action"): vocabulary.AUDIT_ACTIONS,
