@@ -20,6 +20,8 @@ from tests.access_cases import ANY_REDIRECT, Case, everyone, signed_in
 from tests.conftest import Personas
 
 NAMES = ("Ada Client", "a@clients.test", "Bea Client")
+# The areas whose rows these cases need besides their own (the matrix seeds only those).
+SEEDED_WITH = ("treatments",)
 
 
 def _sent_check_in(record_id: int, email: str, now: datetime) -> Reminder:
