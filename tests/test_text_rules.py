@@ -45,7 +45,7 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import accounts, follow_up, projections
+from smptrack.services import accounts, consents, follow_up, projections
 from tests.conftest import PASSWORD, Personas, log_in, make_client
 from tests.test_api_hostile import ROUTES, World, send, snapshot
 from tests.test_api_hostile import world as world
@@ -273,6 +273,7 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     )
     from smptrack.catalogue.forms import LotForm, PigmentForm
     from smptrack.clients.forms import ClientForm, InviteForm
+    from smptrack.consent.forms import QuestionnaireForm, SignForm, TemplateForm
     from smptrack.follow_up.forms import FollowUpForm
     from smptrack.practice.forms import InviteMemberForm, JoinForm, PracticeForm
     from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
@@ -318,6 +319,12 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     follow_up_path = "/follow-up/" + follow_up.follow_up_token(
         secret, check_in, issued_at=check_in.sent_at
     )
+    # Q's practice publishes a consent text for B to sign (P's has none, so P's session form
+    # asks for no override).
+    consent_text = consents.publish_template(
+        p.practitioner_q, title="Consent", body="I agree.\nTo the treatment.", now=datetime.now(UTC)
+    )
+    db.session.commit()
     new_password = {"password": "a new long password", "confirm": "a new long password"}
     return {
         SignUpForm: Page(
@@ -418,6 +425,21 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
         FollowUpForm: Page(
             follow_up_path, {"density_crown": "80", "note": "Daylight.\nEven cover."}, None
         ),
+        TemplateForm: Page(
+            "/practice/consent",
+            {"title": "Consent to SMP", "body": "I agree to the treatment.\nAnd its aftercare."},
+            p.practitioner_q,
+        ),
+        SignForm: Page(
+            f"/clients/{p.record_b.id}/consent/sign",
+            {"typed_name": "Bea Client", "agreed": "y", "template_id": str(consent_text.id)},
+            p.client_b,
+        ),
+        QuestionnaireForm: Page(
+            f"/clients/{p.record_a.id}/questionnaire",
+            {"allergies": "Latex", "fitzpatrick": "", "notes": "Healthy scalp.\nNo medication."},
+            p.practitioner_p,
+        ),
         JoinForm: Page(
             "/practice/join",
             {"display_name": "Nell New", "time_zone": "Europe/London", **new_password},
@@ -516,6 +538,9 @@ FORM_NAMES = [
     "InviteMemberForm",
     "JoinForm",
     "FollowUpForm",
+    "TemplateForm",
+    "SignForm",
+    "QuestionnaireForm",
 ]
 
 
@@ -780,6 +805,8 @@ VOCABULARY_OF = {
     ("appointments", "status"): vocabulary.APPOINTMENT_STATUSES,
     ("appointments", "kind"): vocabulary.SESSION_KINDS,
     ("calendar_feeds", "scope"): vocabulary.CALENDAR_FEED_SCOPES,
+    ("consents", "method"): vocabulary.CONSENT_METHODS,
+    ("health_questionnaires", "answered_by_role"): vocabulary.QUESTIONNAIRE_ANSWERERS,
 }
 RANGE_OF = {
     ("clients", "fitzpatrick"): limits.FITZPATRICK,
@@ -799,6 +826,7 @@ RANGE_OF = {
     ("practice_settings", "waking_hours_end"): limits.WAKING_HOURS_END,
     ("practice_settings", "appointment_reminder_hours"): limits.APPOINTMENT_REMINDER_HOURS,
     ("reminder_preferences", "touch_up_lead_days"): limits.TOUCH_UP_LEAD_DAYS,
+    ("health_questionnaires", "fitzpatrick"): limits.FITZPATRICK,
 }
 _IN = re.compile(
     r"^\(?\s*(?:\"?\w+\"?\s+IS\s+NULL\s+OR\s+)?\"?(\w+)\"?\s+IN\s*\((.*)\)\s*\)?$",

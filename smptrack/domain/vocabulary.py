@@ -64,11 +64,17 @@ AuditAction = Literal["read", "create", "update", "delete", "export", "erase", "
 AccountMailStatus = Literal["pending", "sending", "sent", "failed"]
 # Where a practice's model constants came from: the documented defaults, or its own refit.
 ModelVersionSource = Literal["default", "refit"]
+# How a consent was given: from the client's own login, or from an emailed signing link.
+ConsentMethod = Literal["account", "link"]
+# Who answered a health questionnaire: the client, or a practitioner of their practice.
+QuestionnaireAnswerer = Literal["client", "practitioner"]
 
 ROLES: tuple[str, ...] = get_args(Role)
 MEMBER_ROLES: tuple[str, ...] = get_args(MemberRole)
 APPOINTMENT_STATUSES: tuple[str, ...] = get_args(AppointmentStatus)
 CALENDAR_FEED_SCOPES: tuple[str, ...] = get_args(CalendarFeedScope)
+CONSENT_METHODS: tuple[str, ...] = get_args(ConsentMethod)
+QUESTIONNAIRE_ANSWERERS: tuple[str, ...] = get_args(QuestionnaireAnswerer)
 ZONES: tuple[str, ...] = get_args(Zone)
 SESSION_KINDS: tuple[str, ...] = get_args(SessionKind)
 # The sessions of an initial series (the planner spaces them and reminds of the next one).
@@ -124,6 +130,7 @@ __all__ = [
     "AUDIT_ACTIONS",
     "CALENDAR_FEED_SCOPES",
     "CLIENT_ASSESSOR_KINDS",
+    "CONSENT_METHODS",
     "DEPTHS",
     "DILUTIONS",
     "GOALS",
@@ -135,6 +142,7 @@ __all__ = [
     "MEMBER_ROLES",
     "PIGMENT_BASES",
     "PRACTITIONER_ASSESSOR_KINDS",
+    "QUESTIONNAIRE_ANSWERERS",
     "REMINDER_KINDS",
     "REMINDER_STATUSES",
     "ROLES",

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from smptrack.domain import limits
+from smptrack.domain import limits, vocabulary
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, between, one_of, utcnow
 
@@ -22,10 +22,8 @@ TYPED_NAME_MAX = limits.DISPLAY_NAME_MAX
 OVERRIDE_REASON_MAX = 1000
 ALLERGIES_MAX = 500
 QUESTIONNAIRE_NOTES_MAX = 2000
-# How a consent was given: from the client's own login, or from an emailed signing link.
-CONSENT_METHODS = ("account", "link")
-# Who answered a questionnaire: the client, or a practitioner of their practice.
-ANSWERED_BY = ("client", "practitioner")
+CONSENT_METHODS = vocabulary.CONSENT_METHODS
+ANSWERED_BY = vocabulary.QUESTIONNAIRE_ANSWERERS
 
 
 class ConsentTemplate(db.Model):
