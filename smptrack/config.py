@@ -6,6 +6,8 @@ variables, then the mapping a test passes to ``create_app``.
 
 from __future__ import annotations
 
+from smptrack.domain import vocabulary
+
 
 class Defaults:
     # Filled in by the factory: a file in the instance folder unless set explicitly.
@@ -40,9 +42,11 @@ class Defaults:
     ANONYMOUS_MAX_CONTENT_LENGTH = 64 * 1024  # bytes
     ANONYMOUS_MAX_FORM_MEMORY_SIZE = 64 * 1024  # bytes
     ANONYMOUS_MAX_FORM_PARTS = 50
-    # Photo uploads: one photo and a few short fields; 5,000 parts is a 413, not work.
+    # Photo uploads: 5,000 parts is a 413, not work. The largest upload form is the emailed
+    # check-in of a client with every zone treated: a rating and a photo per zone (a browser
+    # sends every file input, empty or not), the whole-scalp photo, CSRF token, tick and note.
     UPLOAD_MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # bytes: PHOTO_MAX_BYTES and the form around it
-    UPLOAD_MAX_FORM_PARTS = 20
+    UPLOAD_MAX_FORM_PARTS = 2 * len(vocabulary.ZONES) + 4
 
     # Photos (smptrack.images): refused above these before Pillow decodes a pixel; stored
     # re-encoded as JPEG with a thumbnail, in UPLOAD_FOLDER (None: instance/uploads).

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from PIL import Image
 
+from smptrack.domain import vocabulary
 from smptrack.extensions import db
 from smptrack.logfilter import redact
 from smptrack.models import (
@@ -449,11 +450,10 @@ def test_a_second_answer_racing_past_the_check_is_refused_by_the_unique_row(
 def test_a_full_scalp_client_can_post_every_field_within_the_upload_limits(
     app: Flask, personas: Personas
 ) -> None:
-    """Eight zones, as a browser posts them (every file input sends a part, empty or not):
-    CSRF token, a rating and a photo per zone, the whole-scalp photo, the tick and the note
-    are 20 parts, the upload routes' limit (``UPLOAD_MAX_FORM_PARTS``)."""
-    full = ("frontal_hairline", "left_temple", "right_temple", "mid_scalp", "crown")
-    full += ("left_parietal", "right_parietal", "occipital")
+    """Every zone treated, as a browser posts them (every file input sends a part, empty or
+    not): CSRF token, a rating and a photo per zone, the whole-scalp photo, the tick and the
+    note fit the upload routes' limit (``UPLOAD_MAX_FORM_PARTS``)."""
+    full = vocabulary.ZONES
     on = datetime.now(UTC).date() - timedelta(days=29)
     add_session(personas.record_a, personas.practitioner_p, on, zones=full)
     db.session.commit()
@@ -467,13 +467,13 @@ def test_a_full_scalp_client_can_post_every_field_within_the_upload_limits(
         body[f"density_{zone}"] = "90"
         body[f"photo_{zone}"] = (io.BytesIO(b""), "")
     body["photo_whole_scalp"] = (io.BytesIO(jpeg()), "scalp.jpg")
-    assert len(body) == int(app.config["UPLOAD_MAX_FORM_PARTS"]) == 20
+    assert len(body) == int(app.config["UPLOAD_MAX_FORM_PARTS"])
     assert set(re.findall(r'name="([a-z_]+)"', page)) >= set(body), "the page posts these"
 
     response = browser.post(path, data=body, content_type="multipart/form-data")
 
     assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(FadeAssessment)) == 8
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FadeAssessment)) == len(full)
 
 
 def test_a_client_whose_sessions_were_deleted_is_asked_for_no_zone(
