@@ -37,6 +37,11 @@ KEPT = (
 
 # Columns the migration adds to kept tables (compared separately below).
 ADDED = frozenset({"practice_id", "appointment_id"})
+# Columns later migrations add or drop (issue 12): a consent override on a session; the
+# assessments' photo_path, which nothing ever wrote, goes when photos get a table of their own.
+LATER = frozenset(
+    {"consent_override_reason", "consent_override_by_id", "consent_override_at", "photo_path"}
+)
 
 CLIENT_DEFAULTS = {
     "time_zone": "Europe/London",
@@ -225,7 +230,7 @@ def _seed(conn: sa.Connection) -> dict[str, int]:
 def _rows(conn: sa.Connection, table: str) -> list[tuple]:
     rows = conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY id")).mappings()  # noqa: S608
     # Compare the columns the old schema had, whatever the migration added beside them.
-    return [tuple(sorted((k, v) for k, v in row.items() if k not in ADDED)) for row in rows]
+    return [tuple(sorted((k, v) for k, v in row.items() if k not in ADDED | LATER)) for row in rows]
 
 
 def test_every_practitioner_becomes_the_owner_of_a_practice_of_one_and_nothing_is_lost(

@@ -8,6 +8,9 @@ from smptrack.models import PracticeModelVersion
 from tests.access_cases import ANY_REDIRECT, Case, signed_in
 from tests.conftest import Personas
 
+# The refit needs P's client A rated and treated (the matrix seeds only the areas a case names).
+SEEDED_WITH = ("assessments", "treatments")
+
 
 def objects(personas: Personas) -> dict[str, int]:
     version = PracticeModelVersion(
