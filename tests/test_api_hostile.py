@@ -191,6 +191,22 @@ ROUTES = {
         {"start": "16:00"},
         ints={"minutes": (5, 720)},
     ),
+    "answer questionnaire": Route(
+        "POST",
+        "/api/v1/clients/{a}/questionnaire",
+        {"allergies": "Latex", "fitzpatrick": 3, "notes": "fine"},
+        ints={"fitzpatrick": (1, 6)},
+        texts={"allergies": 500, "notes": 2000},
+        lines=("allergies",),
+        bools=(
+            "keloid_or_scarring",
+            "blood_thinners",
+            "scalp_skin_condition",
+            "pigment_allergy",
+            "photosensitising_medication",
+            "retinoid_use",
+        ),
+    ),
     "issue token": Route(
         "POST",
         "/api/v1/tokens",
@@ -589,6 +605,7 @@ test_generated_hostile_edits_to_move_appointment_are_refused = _property("move a
 test_generated_hostile_edits_to_change_practice_settings_are_refused = _property(
     "change practice settings"
 )
+test_generated_hostile_edits_to_answer_questionnaire_are_refused = _property("answer questionnaire")
 
 
 def test_every_write_route_of_the_api_is_attacked_here(app: Flask) -> None:
