@@ -11,16 +11,9 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser import conftest as browser_fixtures
+from tests.browser.conftest import log_in_as
 from tests.conftest import PASSWORD, Personas
 
-# The browser fixtures live in tests/browser/conftest.py; named here, they serve this module.
-browser = browser_fixtures.browser
-live_server = browser_fixtures.live_server
-artifacts = browser_fixtures.artifacts
-pytest_runtest_makereport = browser_fixtures.pytest_runtest_makereport
-log_in_as = browser_fixtures.log_in_as
-pytestmark = pytest.mark.browser
 TEXT = "I understand that SMP is a cosmetic tattoo that fades and needs touch-ups."
 
 
