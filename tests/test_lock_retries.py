@@ -49,13 +49,32 @@ def short_busy_timeout(ms: int = 200) -> Iterator[None]:
         db.engine.dispose()
 
 
-def hold_write_lock(seconds: float) -> threading.Thread:
-    """Another process's write transaction, held for ``seconds`` (longer than the timeout)."""
+class _LockMet(logging.Handler):
+    """Notes the retry helper's report that an attempt met the lock."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.met = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "met a lock" in record.getMessage():
+            self.met.set()
+
+
+def hold_write_lock(seconds: float = 10.0) -> threading.Thread:
+    """Another process's write transaction, held (past the busy timeout) until the code under
+    test reports that an attempt met it, and at most ``seconds``. A fixed hold let a loaded
+    machine reach the write after the lock was gone, and the retry went untested."""
     other = sqlite3.connect(db.engine.url.database, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
+    watcher = _LockMet()
+    retry_log = logging.getLogger(retry.__name__)
+    retry_log.addHandler(watcher)
 
     def release() -> None:
-        time.sleep(seconds)
+        watcher.met.wait(seconds)
+        time.sleep(0.05)  # past the moment of the report, into the backoff before the retry
+        retry_log.removeHandler(watcher)
         other.rollback()
         other.close()
 
@@ -80,7 +99,7 @@ def test_a_lock_on_the_outcome_write_is_retried_and_the_reminder_is_sent_exactly
     def send_then_lock(self: Sender, message):
         error = send(self, message)
         # SMTP has accepted it; now another writer holds the lock past the busy timeout.
-        holders.append(hold_write_lock(0.8))
+        holders.append(hold_write_lock())
         return error
 
     monkeypatch.setattr(Sender, "send", send_then_lock)
@@ -191,7 +210,7 @@ def test_an_api_write_that_meets_a_lock_is_retried_and_answers_201_not_500(app: 
     db.session.commit()
     secret = secret_for(app)
     with short_busy_timeout():
-        holder = hold_write_lock(0.8)
+        holder = hold_write_lock()
         response = app.test_client().post(
             "/api/v1/clients", json={"display_name": "Ada Client"}, headers=bearer(secret)
         )
@@ -213,7 +232,7 @@ def test_a_form_post_that_meets_a_lock_is_run_again_and_writes_once_not_500(
     browser = log_in(app.test_client(), personas.client_a)
     record_id = personas.record_a.id
     with short_busy_timeout(), caplog.at_level(logging.WARNING):
-        holder = hold_write_lock(0.8)
+        holder = hold_write_lock()
         answer = browser.post(
             f"/clients/{record_id}/sun/quick",
             data={"duration_minutes": "45", "uv_index": "8", "hat": "none"},
