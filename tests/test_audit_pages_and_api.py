@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from smptrack.extensions import db
-from smptrack.models import AuditEvent, Pigment, PigmentLot, User
+from smptrack.models import AuditEvent, Client, Pigment, PigmentLot, User
 from smptrack.services import accounts, treatments
 from smptrack.services import profile as profiles
 from tests.conftest import OwnContextClient, Personas, log_in
@@ -99,6 +99,40 @@ def test_logging_time_outdoors(practitioner: Doors, personas: Personas) -> None:
         ),
     )
     assert line[:5] == (personas.practitioner_p.id, record, "create", "sun_exposure", True)
+
+
+def test_adding_a_client(practitioner: Doors, personas: Personas) -> None:
+    by_page = lines_added(
+        lambda: practitioner.page.post(
+            "/clients/new",
+            data={"display_name": "Dee Client", "time_zone": "Europe/London", "notes": ""},
+        )
+    )
+    by_api = lines_added(lambda: practitioner.api("POST", "/clients", {"display_name": "Dee"}))
+    # Each door adds its own record, so the lines differ in the client's id alone.
+    assert len(by_page) == len(by_api) == 1, (by_page, by_api)
+    pairs = zip(by_page + by_api, ("Dee Client", "Dee"), strict=True)
+    for (actor, client_id, *rest), created in pairs:
+        assert (actor, *rest) == (personas.practitioner_p.id, "create", "client", True, "127.0.0.1")
+        assert db.session.get(Client, client_id).display_name == created
+
+
+def test_reading_a_client_record(practitioner: Doors, personas: Personas) -> None:
+    record = personas.record_a.id
+    line = same_line(
+        lambda: practitioner.page.get(f"/clients/{record}"),
+        lambda: practitioner.api("GET", f"/clients/{record}"),
+    )
+    assert line[:5] == (personas.practitioner_p.id, record, "read", "client", True)
+
+
+def test_a_client_reading_their_own_record(app: Flask, personas: Personas) -> None:
+    client = Doors(app, personas.client_a)
+    record = personas.record_a.id
+    line = same_line(
+        lambda: client.page.get("/me"), lambda: client.api("GET", f"/clients/{record}")
+    )
+    assert line[:5] == (personas.client_a.id, record, "read", "client", True)
 
 
 def test_reading_the_sun_log(practitioner: Doors, personas: Personas) -> None:

@@ -16,7 +16,8 @@ from smptrack.account.forms import (
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, session_links
 from smptrack.outgoing import external_url
-from smptrack.services import access, accounts, audit, materialised, projections, throttle
+from smptrack.services import access, accounts, materialised, projections, throttle
+from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import paginate
@@ -29,16 +30,8 @@ def me():
     """The client's own record and history timeline."""
     client = access.own_client_record(current_user)
     if client is not None:
-        audit.record_event(
-            current_user,
-            "read",
-            client_id=client.id,
-            object_type="client",
-            object_id=client.id,
-            remote_addr=remote_addr(),
-            now=utc_now(),
-        )
-        db.session.commit()
+        # Noted, and written after the response (services.audit): a read does not commit.
+        client_service.record_read(current_user, client, now=utc_now())
     history = months = chart = projection = None
     if client is not None:
         history = history_service.client_history(client)

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from flask import Response, current_app, url_for
 
-from smptrack.api.common import record
 from smptrack.api.registry import operation
 from smptrack.api.schemas import (
     ClientCreate,
@@ -68,7 +67,6 @@ def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
         notes=body.notes,
         now=now,
     )
-    record(actor, "create", client_id=client.id, object_type="client", object_id=client.id, now=now)
     return lambda: client_out(client)  # after the commit, which refreshes the projection
 
 

@@ -59,15 +59,6 @@ def new():
                 notes=form.notes.data or "",
                 now=now,
             )
-            audit.record_event(
-                current_user,
-                "create",
-                client_id=client.id,
-                object_type="client",
-                object_id=client.id,
-                remote_addr=remote_addr(),
-                now=now,
-            )
         except ServiceError as exc:
             db.session.rollback()
             for name, message in exc.fields.items():
@@ -87,15 +78,7 @@ def new():
 def show(client_id: int):
     """The client's record and history timeline; for their practitioner, also the access log."""
     client = access.get_client(current_user, client_id)
-    audit.record_event(
-        current_user,
-        "read",
-        client_id=client.id,
-        object_type="client",
-        object_id=client.id,
-        remote_addr=remote_addr(),
-        now=utc_now(),
-    )
+    client_service.record_read(current_user, client, now=utc_now())
     # No commit: a read's audit line is written after the response (services.audit), and a
     # commit here would expire the client and the user and load both again.
     per_page = int(current_app.config["PAGE_SIZE"])

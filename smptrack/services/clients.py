@@ -76,6 +76,9 @@ def create_client(
     )
     db.session.add(client)
     db.session.flush()
+    audit.record_event(
+        actor, "create", client_id=client.id, object_type="client", object_id=client.id, now=now
+    )
     return client
 
 
