@@ -616,3 +616,29 @@ def test_two_owners_publishing_at_once_make_one_version_and_a_clear_conflict(
     monkeypatch.undo()
     versions = consents.versions_of(personas.practitioner_p.practice_id)
     assert [(v.version, v.body) for v in versions] == [(2, TEXT_V2), (1, TEXT_V1)]
+
+
+def test_the_front_desk_sees_a_missing_consent_on_the_appointment_and_where_to_send_it(
+    app: Flask, personas: Personas
+) -> None:
+    """The front desk books and chases the signature before the day: the appointment names the
+    consent's state and, while it is missing, links to the page that sends the signing link."""
+    from datetime import time
+
+    from tests.test_appointments import book
+
+    now = datetime.now(UTC)
+    template = publish(personas.practitioner_p, TEXT_V1, now)
+    appointment = book(personas, (now + timedelta(days=5)).date(), time(10, 0), now=now)
+    db.session.commit()
+    path = f"/appointments/{appointment.id}"
+    send_page = f"/clients/{personas.record_a.id}/consent"
+
+    unsigned = visit(app, personas.front_desk_p, path).get_data(as_text=True)
+    assert "Consent" in unsigned and f'href="{send_page}"' in unsigned
+
+    sign_own(personas, template, now)
+    db.session.commit()
+    signed = visit(app, personas.front_desk_p, path).get_data(as_text=True)
+    assert f'href="{send_page}"' not in signed
+    assert consents.status_of(personas.record_a).words in signed
