@@ -642,3 +642,32 @@ def test_the_front_desk_sees_a_missing_consent_on_the_appointment_and_where_to_s
     signed = visit(app, personas.front_desk_p, path).get_data(as_text=True)
     assert f'href="{send_page}"' not in signed
     assert consents.status_of(personas.record_a).words in signed
+
+
+def test_each_signature_leaves_one_audit_line_naming_who_signed_and_from_where(
+    app: Flask, personas: Personas, now: datetime
+) -> None:
+    from smptrack.models import AuditEvent
+
+    template = publish(personas.practitioner_p, TEXT_V1, now)
+    own = sign_own(personas, template, now)
+    link, _ = consents.issue_link(
+        personas.practitioner_p, personas.record_a, secret_key=app.config["SECRET_KEY"], now=now
+    )
+    by_link = consents.sign_with_link(
+        link,
+        typed_name="Ada Client",
+        agreed=True,
+        template_id=template.id,
+        remote_addr="203.0.113.9",
+        now=now,
+    )
+    db.session.commit()
+
+    lines = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "consent").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.object_id, e.actor_id, e.client_id, e.action, e.remote_addr) for e in lines] == [
+        (own.id, personas.client_a.id, personas.record_a.id, "create", "198.51.100.7"),
+        (by_link.id, None, personas.record_a.id, "create", "203.0.113.9"),
+    ]

@@ -335,11 +335,13 @@ def _sign(
     current: ConsentTemplate,
     name: str,
     *,
+    actor: Actor | None,
     method: str,
     signed_by_id: int | None,
     remote_addr: str | None,
     now: datetime,
 ) -> Consent:
+    """The signature and its audit line, the same from a login and from a link."""
     consent = Consent(
         client_id=client.id,
         template_id=current.id,
@@ -354,6 +356,15 @@ def _sign(
     )
     db.session.add(consent)
     db.session.flush()
+    audit.record_event(
+        actor,
+        "create",
+        client_id=client.id,
+        object_type="consent",
+        object_id=consent.id,
+        remote_addr=remote_addr,
+        now=now,
+    )
     return consent
 
 
@@ -378,17 +389,9 @@ def sign_from_account(
         client,
         current,
         name,
+        actor=actor,
         method="account",
         signed_by_id=actor.id,
-        remote_addr=remote_addr,
-        now=now,
-    )
-    audit.record_event(
-        actor,
-        "create",
-        client_id=client.id,
-        object_type="consent",
-        object_id=consent.id,
         remote_addr=remote_addr,
         now=now,
     )
@@ -520,18 +523,10 @@ def sign_with_link(
         client,
         current,
         name,
+        # No actor: whoever holds the link signs as the client, logged in or not.
+        actor=None,
         method="link",
         signed_by_id=client.user_id,
-        remote_addr=remote_addr,
-        now=now,
-    )
-    # No actor: whoever holds the link signs as the client, logged in or not.
-    audit.record_event(
-        None,
-        "create",
-        client_id=client.id,
-        object_type="consent",
-        object_id=consent.id,
         remote_addr=remote_addr,
         now=now,
     )
