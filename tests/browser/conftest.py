@@ -90,6 +90,18 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     return folder
 
 
+# Issue 13: the widths every new page is tried at, a phone and a desk.
+WIDTHS = (390, 1280)
+
+
+def keep_screenshot(page: object, folder: Path, name: str) -> Path:
+    """Save a full-page screenshot the run keeps (``test-artifacts/<module>/<name>-<width>.png``)."""
+    width = page.viewport_size["width"]
+    path = folder / f"{name}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
 def log_in_as(page: object, base: str, email: str, password: str) -> None:
     """Log in through the login form, as a person would."""
     page.goto(f"{base}/auth/login")
