@@ -35,3 +35,12 @@ def post_fork(server, worker) -> None:
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+
+
+def worker_exit(server, worker) -> None:
+    """Write the read-audit lines the worker still holds (``smptrack/read_batch.py``) before it
+    goes: a restart or a scale-down loses none. A killed worker cannot: that is the stated
+    loss bound."""
+    from smptrack import read_batch
+
+    read_batch.flush_all(worker.app.wsgi())

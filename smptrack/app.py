@@ -264,8 +264,9 @@ def register_log_filters(app: Flask) -> None:
 
 def register_denial_audit(app: Flask) -> None:
     """Write the audit lines of refused accesses once each response has been sent."""
-    from smptrack import denials
+    from smptrack import denials, read_batch
 
+    read_batch.init_app(app)
     denials.init_app(app)
 
 

@@ -91,3 +91,9 @@ class Defaults:
 
     # A login session not seen for this long is over (its cookies stop working).
     LOGIN_SESSION_IDLE_DAYS = 30
+
+    # Read-audit lines are written in batches (smptrack/read_batch.py): when this many wait, or
+    # the oldest has waited this long. A killed process loses at most that much; 1 writes each
+    # request's lines at once.
+    AUDIT_READ_BATCH = 200
+    AUDIT_READ_FLUSH_SECONDS = 1.0

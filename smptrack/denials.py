@@ -13,9 +13,8 @@ the denial is logged to the application log and not stored; the answer was 404 e
 Reads and token uses go the same way, for another reason: a page view or API read must never
 take or wait on the write lock (DESIGN.md "Reads do not write"). The request's own transaction
 then writes nothing; its read lines are written after the response, in one short transaction
-per request, and the token's last use (at most once an hour per token) in another. Loss bound:
-a process that dies between sending a response and that write loses that request's read lines
-(one request per worker thread); a write that fails is logged and dropped.
+with other requests' lines (``smptrack/read_batch.py``, which states its loss bound), and the
+token's last use (at most once an hour per token) in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, request
 
+from smptrack import read_batch
 from smptrack.extensions import db
 from smptrack.services import audit
 
@@ -77,16 +77,9 @@ def write_token_uses(app: Flask, uses: list[tuple[int, datetime]]) -> None:
 
 
 def write_reads(app: Flask, reads: list[audit.Read], remote_addr: str | None) -> None:
-    """Record a request's read lines in a fresh app context, in one transaction."""
-    if not reads:
-        return
-    with app.app_context():
-        try:
-            audit.record_reads(reads, remote_addr=remote_addr)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("could not record %s read(s) from %s", len(reads), remote_addr)
+    """Hand a request's read lines to the app's batch (``smptrack/read_batch.py``), which writes
+    them with other requests' lines, in a fresh app context and a transaction of their own."""
+    read_batch.of(app).add(reads, remote_addr)
 
 
 def write(app: Flask, noted: list[audit.Denial], remote_addr: str | None, now: datetime) -> None:

@@ -60,6 +60,9 @@ def base_config(database_url: str, tmp_path: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "MAIL_FOLDER": str(tmp_path / "mail"),
         "SERVER_NAME": "smptrack.test",
+        # Each request's read lines at once: tests read the audit right after a page view.
+        # tests/test_read_batch.py holds the batching itself.
+        "AUDIT_READ_BATCH": 1,
     }
 
 
