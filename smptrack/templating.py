@@ -9,6 +9,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from smptrack.domain.vocabulary import LATITUDE_BAND_LABELS, ZONE_LABELS
+from smptrack.services import access
 
 
 def viewer_zone() -> ZoneInfo:
@@ -44,8 +45,22 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def may_read_notes(record: object) -> bool:
+    """The viewer reads ``record``'s notes (``access.may_read_notes``): templates ask this one
+    rule, so a page cannot show a note the API would withhold."""
+    return access.may_read_notes(current_user, record)
+
+
+def may_see_control(action: str, client: object, record: object = None) -> bool:
+    """The viewer is shown the control for ``action`` (``access.may_see_control``), the same
+    rule its route enforces."""
+    return access.may_see_control(current_user, action, client, record)
+
+
 def register_template_helpers(app: Flask) -> None:
     app.add_template_global(page_url)
+    app.add_template_global(may_read_notes)
+    app.add_template_global(may_see_control)
     app.add_template_filter(local_datetime, "localtime")
     app.add_template_filter(long_date, "longdate")
     app.add_template_filter(humanise, "humanise")

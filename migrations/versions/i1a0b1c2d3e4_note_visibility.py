@@ -1,4 +1,8 @@
-"""reserved for issue 13 (placement and session notes marked internal or shared): no schema change unless a later commit fills it in
+"""practitioner notes marked internal or shared (issue 13 item 5): notes_shared on sessions and assessments
+
+A session's flag covers its own notes and its placements' depth notes (one choice per sitting,
+made on the one form that writes them). Existing rows become internal: until now nothing said a
+note was meant for the client, so the safe reading is that none was.
 
 Revision ID: i1a0b1c2d3e4
 Revises: h1a0b1c2d3e4
@@ -6,16 +10,27 @@ Create Date: 2026-12-02 17:05:00
 
 """
 
+import sqlalchemy as sa
+from alembic import op
+
 # revision identifiers, used by Alembic.
 revision = "i1a0b1c2d3e4"
 down_revision = "h1a0b1c2d3e4"
 branch_labels = None
 depends_on = None
 
+_TABLES = ("treatment_sessions", "fade_assessments")
+
 
 def upgrade():
-    pass
+    for table in _TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("notes_shared", sa.Boolean(), server_default=sa.false(), nullable=False)
+            )
 
 
 def downgrade():
-    pass
+    for table in _TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("notes_shared")

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from smptrack.api.registry import operation
 from smptrack.api.schemas import AssessmentCreate, AssessmentOut, AssessmentPage, PageQuery
-from smptrack.models import User
+from smptrack.models import FadeAssessment, User
 from smptrack.services import access, assessments
 from smptrack.web import utc_now
+
+
+def assessment_out(assessment: FadeAssessment, actor: User) -> AssessmentOut:
+    """The assessment as ``actor`` may read it: an internal practitioner's note is empty for
+    the client, as on the pages (``access.may_read_notes``)."""
+    out = AssessmentOut.model_validate(assessment)
+    if access.may_read_notes(actor, assessment):
+        return out
+    return out.model_copy(update={"note": ""})
 
 
 @operation(
@@ -22,7 +31,7 @@ def list_assessments(actor: User, client_id: int, query: PageQuery) -> Assessmen
     items, total = assessments.assessments_page(client, page=query.page, per_page=query.per_page)
     assessments.record_list_read(actor, client, now=utc_now())
     return AssessmentPage(
-        items=[AssessmentOut.model_validate(a) for a in items],
+        items=[assessment_out(a, actor) for a in items],
         page=query.page,
         per_page=query.per_page,
         total=total,
@@ -50,4 +59,4 @@ def record_assessment(actor: User, client_id: int, body: AssessmentCreate) -> As
     created = assessments.record_assessment(
         actor, client, assessments.AssessmentInput(**values), now=now
     )
-    return AssessmentOut.model_validate(created)
+    return assessment_out(created, actor)

@@ -481,6 +481,11 @@ class SessionFields(BaseModel):
     machine_settings: MachineSettings = ""
     duration_minutes: Minutes | None = None
     notes: Notes = ""
+    notes_shared: bool = Field(
+        False,
+        description="Share the notes (and the placements' depth notes) with the client; "
+        "otherwise they stay internal to the practice. A client's own session is theirs.",
+    )
     confirm_expired_lot: bool = Field(
         False, description="Confirm using a lot past its expiry on the session date."
     )
@@ -507,6 +512,7 @@ class SessionPatch(RequestModel):
     machine_settings: MachineSettings = None
     duration_minutes: Minutes | None = None
     notes: Notes = None
+    notes_shared: bool = Field(None, description="Share the notes with the client, or not.")
     confirm_expired_lot: bool = False
 
 
@@ -533,7 +539,10 @@ class SessionOut(ResponseModel):
     needle: str
     machine_settings: str
     duration_minutes: int | None
-    notes: str
+    notes: str = Field(
+        description="Empty for a client when the practice keeps them internal (`notes_shared`)."
+    )
+    notes_shared: bool
     expired_lot_confirmed: bool
     consent_override_reason: str | None
     consent_override_by_id: int | None
@@ -624,6 +633,11 @@ class AssessmentCreate(RequestModel):
         None, description="Who rated; by default `client_self` for a client, else in person."
     )
     note: AssessmentNote = ""
+    notes_shared: bool = Field(
+        False,
+        description="Share a practitioner's note with the client; otherwise it stays internal. "
+        "A client's own note is theirs.",
+    )
     blur_or_colour_shift: bool = False
 
 
@@ -635,7 +649,10 @@ class AssessmentOut(ResponseModel):
     density_pct: float
     assessor_kind: AssessorKind
     assessed_by_id: int | None
-    note: str
+    note: str = Field(
+        description="Empty for a client when the practice keeps it internal (`notes_shared`)."
+    )
+    notes_shared: bool
     blur_or_colour_shift: bool
     created_at: datetime
 

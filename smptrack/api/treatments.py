@@ -20,8 +20,18 @@ from smptrack.services import access, treatments
 from smptrack.web import utc_now
 
 
-def session_out(treatment_session: TreatmentSession) -> SessionOut:
-    return SessionOut.model_validate(treatment_session)
+def session_out(treatment_session: TreatmentSession, actor: User) -> SessionOut:
+    """The session as ``actor`` may read it: a client meets the practice's internal notes (and
+    depth notes) as empty strings, as on the pages (``access.may_read_notes``)."""
+    out = SessionOut.model_validate(treatment_session)
+    if access.may_read_notes(actor, treatment_session):
+        return out
+    return out.model_copy(
+        update={
+            "notes": "",
+            "placements": [p.model_copy(update={"depth_note": ""}) for p in out.placements],
+        }
+    )
 
 
 def placement_input(placement: PlacementIn) -> treatments.PlacementInput:
@@ -41,7 +51,7 @@ def list_sessions(actor: User, client_id: int, query: PageQuery) -> SessionPage:
     found = treatments.sessions_of(client)
     treatments.record_list_read(actor, client, now=utc_now())
     return SessionPage(
-        items=[session_out(s) for s in page_slice(found, query.page, query.per_page)],
+        items=[session_out(s, actor) for s in page_slice(found, query.page, query.per_page)],
         page=query.page,
         per_page=query.per_page,
         total=len(found),
@@ -73,7 +83,7 @@ def create_session(actor: User, client_id: int, body: SessionCreate) -> SessionO
         placements=[placement_input(p) for p in body.placements],
     )
     created = treatments.record_session(actor, client, data, now=now)
-    return session_out(created)
+    return session_out(created, actor)
 
 
 @operation(
@@ -82,7 +92,7 @@ def create_session(actor: User, client_id: int, body: SessionCreate) -> SessionO
 def get_session(actor: User, session_id: int) -> SessionOut:
     found = treatments.get_session(actor, session_id)
     treatments.record_read(actor, found, now=utc_now())
-    return session_out(found)
+    return session_out(found, actor)
 
 
 @operation(
@@ -105,7 +115,7 @@ def update_session(actor: User, session_id: int, body: SessionPatch) -> SessionO
     if "placements" in body.model_fields_set:
         data = replace(data, placements=[placement_input(p) for p in body.placements])
     changed = treatments.update_session(actor, found, data, now=now)
-    return session_out(changed)
+    return session_out(changed, actor)
 
 
 @operation(

@@ -47,6 +47,12 @@ class AssessmentForm(StrictForm):
         description=f"Optional, up to {ASSESSMENT_NOTE_MAX:,} characters: light, angle, what you "
         "noticed.",
     )
+    # A practitioner's note stays internal unless shared (issue 13); a client's own is theirs,
+    # and their page does not show the box.
+    notes_shared = BooleanField(
+        "Share the note with the client",
+        description="Left unticked, the note stays internal to the practice.",
+    )
     submit = SubmitField("Record the assessment")
 
     def set_assessor_kinds(self, kinds: tuple[str, ...]) -> None:

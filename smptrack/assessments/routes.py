@@ -102,6 +102,8 @@ def new(client_id: int):
             assessor_kind=form.assessor_kind.data,
             note=form.note.data or "",
             blur_or_colour_shift=form.blur_or_colour_shift.data,
+            # A client's page has no box (their own note is theirs): never shared by them.
+            notes_shared=bool(form.notes_shared.data) and current_user.role != "client",
         )
         try:
             made = ratings.record_assessment(current_user, client, data, now=now)

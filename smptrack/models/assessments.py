@@ -32,6 +32,9 @@ class FadeAssessment(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Whether the client may read a practitioner's ``note`` (issue 13); a self-rating's note is
+    # the client's own (services.access.may_read_notes).
+    notes_shared: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # A blowout (pigment spread) or blue/grey colour shift seen at this assessment: it raises the
     # blur/colour advisory, which a touch-up of density does not fix.
     blur_or_colour_shift: so.Mapped[bool] = so.mapped_column(

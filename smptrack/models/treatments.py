@@ -45,6 +45,10 @@ class TreatmentSession(db.Model):
     )
     duration_minutes: so.Mapped[int | None] = so.mapped_column()
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Whether the client may read ``notes`` and the placements' ``depth_note`` (issue 13): the
+    # practice's notes are internal unless shared; a session the client logged is theirs anyway
+    # (services.access.may_read_notes).
+    notes_shared: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # The practitioner explicitly confirmed using a lot past its expiry on this date.
     expired_lot_confirmed: so.Mapped[bool] = so.mapped_column(default=False)
     # Recorded although the client had no valid consent (issue 12): who decided, when, and why.

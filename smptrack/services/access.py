@@ -317,6 +317,49 @@ def may_see_reminder_error(actor: Actor, client: Client, status: str) -> bool:
 def listable_users(actor: Actor) -> sa.Select[tuple[User]]:
     require_admin(actor)
     return sa.select(User)
+def may_read_notes(actor: Actor | None, record: Any) -> bool:
+    """Whether ``actor``, who may already see ``record`` (a treatment session or a fade
+    assessment, as an ORM row or a timeline line), reads its notes (issue 13 item 5).
+
+    The practice's notes are internal unless shared (``notes_shared``): practitioners of the
+    practice read them all, the client only the shared ones. What the client wrote themself is
+    theirs: a session they logged, a self-rating. The front desk never sees the record at all.
+    """
+    if actor is None:
+        return False
+    if sees_clinical(actor):
+        return True
+    if getattr(record, "notes_shared", False):
+        return True
+    if hasattr(record, "assessor_kind"):  # a fade assessment
+        return record.assessor_kind == "client_self"
+    logged_by = getattr(record, "logged_by_id", None)
+    return actor.role == "client" and logged_by is not None and logged_by == actor.id
+
+
+def may_see_control(actor: Actor | None, action: str, client: Client, record: Any = None) -> bool:
+    """Whether a page shows ``actor`` the control for ``action`` on ``record`` of ``client``:
+    the very rule the route it points to enforces, so a button and its route cannot drift.
+
+    ``action`` is one of ``change_session`` (change or delete a session), ``delete_assessment``,
+    ``delete_photo``, ``record_session``, ``manage_practice`` (invite, erase, practice-only
+    pages). Unknown actions are refused, so a typo hides a control rather than showing it.
+    """
+    if actor is None:
+        return False
+    if action == "change_session":
+        return may_change_session(actor, client, record)
+    if action == "delete_assessment":
+        return may_delete_assessment(actor, client, record.assessor_kind == "client_self")
+    if action == "delete_photo":
+        return may_delete_photo(actor, client, record)
+    if action == "record_session":
+        return may_record_for(actor, client)
+    if action == "manage_practice":
+        return may_manage_practice(actor, client)
+    return False
+
+
 
 
 # --- Calendar feeds (services/calendar_feeds.py) ---------------------------------------------

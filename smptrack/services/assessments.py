@@ -17,7 +17,7 @@ from smptrack.domain.limits import ASSESSMENT_NOTE_MAX, DENSITY_PCT, EARLIEST_DA
 from smptrack.domain.vocabulary import CLIENT_ASSESSOR_KINDS, PRACTITIONER_ASSESSOR_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, FadeAssessment
-from smptrack.services import access, audit
+from smptrack.services import access, audit, date_bounds
 from smptrack.services.access import Actor, refused, visible_clients
 from smptrack.services.errors import Forbidden, ValidationFailed
 from smptrack.services.profile import client_today, require_acts_for
@@ -36,6 +36,9 @@ class AssessmentInput:
     assessor_kind: str
     note: str = ""
     blur_or_colour_shift: bool = False
+    # Whether the client reads a practitioner's note (issue 13): internal by default. A
+    # self-rating's note is the client's own, whatever this says.
+    notes_shared: bool = False
 
 
 def assessor_kinds_for(actor: Actor) -> tuple[str, ...]:
@@ -69,6 +72,10 @@ def validate_assessment(
         errors["assessed_on"] = "The date is in the future; record an assessment once it is made."
     elif data.assessed_on < EARLIEST_DATE:
         errors["assessed_on"] = f"Enter a date from {EARLIEST_DATE.year} onwards."
+    else:
+        problem = date_bounds.assessment_date_problem(client.id, data.assessed_on)
+        if problem is not None:
+            errors["assessed_on"] = problem
     if data.zone not in ZONES:
         errors["zone"] = "Choose a zone from the list."
     density = data.density_pct
@@ -87,6 +94,8 @@ def validate_assessment(
             else "Choose in person or from a photo; a self-rating is the client's own."
         )
     note = check_text(data.note, name="note", max_chars=NOTE_MAX_CHARS, errors=errors)
+    if not isinstance(data.notes_shared, bool):
+        errors["notes_shared"] = "Tick the box to share the note, or leave it empty."
     if not isinstance(data.blur_or_colour_shift, bool):
         errors["blur_or_colour_shift"] = "Answer yes or no."
     if errors:
@@ -113,6 +122,7 @@ def record_assessment(
         assessor_kind=data.assessor_kind,
         assessed_by_id=actor.id,
         note=data.note,
+        notes_shared=data.notes_shared,
         blur_or_colour_shift=data.blur_or_colour_shift,
         created_at=now,
     )

@@ -116,6 +116,12 @@ def export_client(actor: Actor, client: Client, *, now: datetime) -> dict[str, A
     document lists it among the record's audit events. The login's
     details and API tokens (never hashes) are listed only when the client exports their own
     data; the practitioner's copy names the login's email and name.
+
+    The client's own export holds the practice's internal notes too, each with its
+    ``notes_shared`` flag (issue 13, README "Notes: internal or shared"): the right of access
+    (GDPR Art. 15) covers all personal data about the client, and a practitioner's note on
+    their scalp is such data. "Internal" decides what the pages and the API show day to day;
+    it is not a way to keep data from its subject.
     """
     _require_rights(actor, client)
     audit.record_event(

@@ -117,6 +117,7 @@ class SessionLine:
     duration_minutes: int | None
     notes: str
     expired_lot_confirmed: bool
+    notes_shared: bool  # the client reads notes and depth notes (access.may_read_notes)
     placements: list[PlacementLine]
 
 
@@ -133,6 +134,7 @@ class AssessmentLine:
     note: str
     blur_or_colour_shift: bool
     created_at: datetime
+    notes_shared: bool  # the client reads a practitioner's note (access.may_read_notes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from smptrack.domain.limits import (
 from smptrack.domain.vocabulary import DEPTHS, DILUTIONS, SESSION_KINDS, ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, PigmentLot, Placement, TreatmentSession, User
-from smptrack.services import access, audit, consents
+from smptrack.services import access, audit, consents, date_bounds
 from smptrack.services.access import Actor
 from smptrack.services.catalogue import check_text, is_row_id, own_lots
 from smptrack.services.errors import Forbidden, NotFound, ValidationFailed
@@ -66,6 +66,9 @@ class SessionInput:
     machine_settings: str = ""
     duration_minutes: int | None = None
     notes: str = ""
+    # Whether the client reads the notes and depth notes (issue 13); the practice's stay
+    # internal by default, and a client's own session is theirs whatever this says.
+    notes_shared: bool = False
     confirm_expired_lot: bool = False
     # Why the session is recorded although the client has no valid consent (issue 12).
     consent_override_reason: str = ""
@@ -81,6 +84,7 @@ class _Checked:
     machine_settings: str
     duration_minutes: int | None
     notes: str
+    notes_shared: bool
     placements: list[dict]
     expired_lot_confirmed: bool
 
@@ -120,7 +124,14 @@ def _is_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-def _check(actor: Actor, client: Client, data: SessionInput, *, now: datetime) -> _Checked:
+def _check(
+    actor: Actor,
+    client: Client,
+    data: SessionInput,
+    *,
+    now: datetime,
+    editing: TreatmentSession | None = None,
+) -> _Checked:
     """Validate ``data`` for ``actor`` recording on ``client``'s record.
 
     Field keys are the input's names; a placement's are ``placements.<index>.<name>``, the index
@@ -136,6 +147,10 @@ def _check(actor: Actor, client: Client, data: SessionInput, *, now: datetime) -
         fields["performed_on"] = "The session date cannot be in the future."
     elif performed_on < EARLIEST_DATE:
         fields["performed_on"] = f"Enter a date from {EARLIEST_DATE.year} onwards."
+    else:
+        problem = date_bounds.session_date_problem(client.id, performed_on, editing=editing)
+        if problem is not None:
+            fields["performed_on"] = problem
     if data.kind not in SESSION_KINDS:
         fields["kind"] = "Choose the kind of session."
     needle = check_text(fields, "needle", data.needle, label="Needle", max_length=NEEDLE_MAX)
@@ -154,6 +169,10 @@ def _check(actor: Actor, client: Client, data: SessionInput, *, now: datetime) -
     notes = check_text(
         fields, "notes", data.notes, label="Notes", max_length=NOTES_MAX, multiline=True
     )
+    notes_shared = data.notes_shared
+    if not isinstance(notes_shared, bool):
+        fields["notes_shared"] = "Tick the box to share the notes, or leave it empty."
+        notes_shared = False
     confirm = data.confirm_expired_lot
     if not isinstance(confirm, bool):
         fields["confirm_expired_lot"] = "Tick the box or leave it empty."
@@ -207,6 +226,7 @@ def _check(actor: Actor, client: Client, data: SessionInput, *, now: datetime) -
         machine_settings=machine_settings,
         duration_minutes=duration,
         notes=notes,
+        notes_shared=notes_shared,
         placements=placements,
         expired_lot_confirmed=bool(expired) and confirm,
     )
@@ -325,6 +345,7 @@ def record_session(
         machine_settings=checked.machine_settings,
         duration_minutes=checked.duration_minutes,
         notes=checked.notes,
+        notes_shared=checked.notes_shared,
         expired_lot_confirmed=checked.expired_lot_confirmed,
         consent_override_reason=override,
         consent_override_by_id=actor.id if override else None,
@@ -349,13 +370,16 @@ def update_session(
     """
     if not may_change_session(actor, treatment_session):
         raise Forbidden("Only the person who logged this session's side can change it.")
-    checked = _check(actor, client_of(treatment_session), data, now=now)
+    checked = _check(
+        actor, client_of(treatment_session), data, now=now, editing=treatment_session
+    )
     treatment_session.performed_on = checked.performed_on
     treatment_session.kind = checked.kind
     treatment_session.needle = checked.needle
     treatment_session.machine_settings = checked.machine_settings
     treatment_session.duration_minutes = checked.duration_minutes
     treatment_session.notes = checked.notes
+    treatment_session.notes_shared = checked.notes_shared
     treatment_session.expired_lot_confirmed = checked.expired_lot_confirmed
     treatment_session.updated_at = now
     existing = list(treatment_session.placements)
@@ -466,6 +490,7 @@ def session_input_from(treatment_session: TreatmentSession) -> SessionInput:
         machine_settings=treatment_session.machine_settings,
         duration_minutes=treatment_session.duration_minutes,
         notes=treatment_session.notes,
+        notes_shared=treatment_session.notes_shared,
         confirm_expired_lot=treatment_session.expired_lot_confirmed,
     )
 

@@ -144,6 +144,13 @@ class PractitionerSessionForm(_SessionFields):
     placements = FieldList(
         FormField(PractitionerPlacementForm), min_entries=BLANK_ROWS, max_entries=MAX_ROWS
     )
+    # Unticked, the notes stay internal (issue 13): the client reads only what is shared. A
+    # client's own form has no such box: what a client writes is theirs.
+    notes_shared = BooleanField(
+        "Share the notes with the client",
+        description="The session notes and the placements' depth notes. Left unticked, they stay "
+        "internal to the practice.",
+    )
 
 
 class ClientSessionForm(_SessionFields):

@@ -114,6 +114,8 @@ def _show_service_errors(form: SessionForm, exc: ServiceError, row_numbers: list
         if target is not None and hasattr(target, "errors"):
             target.errors = [*list(target.errors), message]
         else:
+        # Only the practitioner's form has the box; a client's own notes are theirs anyway.
+        notes_shared=bool(getattr(form, "notes_shared", None) and form.notes_shared.data),
             form.form_errors.append(message)
 
 
