@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,11 +14,11 @@ from smptrack.extensions import db
 from smptrack.formdata import refuse_unexpected
 from smptrack.forms import choice_list
 from smptrack.models import Appointment, Client, TreatmentSession
-from smptrack.services import access, catalogue, clients
+from smptrack.services import access, catalogue, clients, session_start
 from smptrack.services import appointments as booking
 from smptrack.services import treatments as service
 from smptrack.services.errors import ServiceError
-from smptrack.treatments import bp
+from smptrack.treatments import bp, drafts
 from smptrack.treatments.forms import (
     BLANK_ROWS,
     MAX_ROWS,
@@ -25,29 +26,45 @@ from smptrack.treatments.forms import (
     DeleteSessionForm,
     PractitionerSessionForm,
 )
-from smptrack.web import commit, role_required, utc_now
+from smptrack.treatments.quick_forms import QuickClientSessionForm, QuickPractitionerSessionForm
+from smptrack.web import commit, role_required, safe_next, utc_now
 
 SessionForm = PractitionerSessionForm | ClientSessionForm
 
 
-def _session_form(**kwargs) -> SessionForm:
-    """The form for the viewer's role; a practitioner's lists the lots of their catalogue."""
+def _session_form(*, quick: bool = False, **kwargs) -> SessionForm:
+    """The form for the viewer's role; a practitioner's lists the lots of their catalogue, each
+    with its expiry. ``quick`` (a new session) adds the shared-settings block and, for a
+    practitioner, the "add a new lot" button (treatments/quick_forms.py)."""
     if current_user.role != "practitioner":
-        return ClientSessionForm(**kwargs)
-    form = PractitionerSessionForm(**kwargs)
+        return (QuickClientSessionForm if quick else ClientSessionForm)(**kwargs)
+    form = (QuickPractitionerSessionForm if quick else PractitionerSessionForm)(**kwargs)
+    today = utc_now().astimezone(ZoneInfo(current_user.time_zone or "UTC")).date()
     choices = choice_list(
         [
             ("", "Choose a lot"),
-            *((str(i), label) for i, label in catalogue.lot_choices(current_user)),
+            *((str(i), label) for i, label in session_start.lot_options(current_user, today=today)),
         ]
     )
     for entry in form.placements:
         entry.form.pigment_lot_id.choices = choices
+    if quick:
+        form.shared.form.pigment_lot_id.choices = choices
     return form
 
 
 def _row_is_used(row) -> bool:
     return any(getattr(row, name).data not in (None, "", False) for name in row.USED_WHEN_FILLED)
+
+
+def _shared_is_filled(block) -> bool:
+    """Settings typed into the shared block (its lot alone does not count: it may be the lot
+    just added, put there for the practitioner to tick the zones)."""
+    return any(
+        getattr(block, name).data not in (None, "", False)
+        for name in block.USED_WHEN_FILLED
+        if name not in ("zone", "pigment_lot_id")
+    )
 
 
 def _placement_input(row) -> service.PlacementInput:
@@ -74,48 +91,64 @@ def _placement_input(row) -> service.PlacementInput:
     )
 
 
-def _session_input(form: SessionForm) -> tuple[service.SessionInput, list[int]]:
-    """The form as a ``SessionInput``, skipping blank rows; and each placement's row number."""
+def _session_input(
+    form: SessionForm,
+) -> tuple[service.SessionInput, list[session_start.Source]]:
+    """The form as a ``SessionInput``, skipping blank rows and expanding the shared-settings
+    block into one placement per ticked zone; and where each placement came from."""
     rows = [
-        (index, entry.form)
+        (index, _placement_input(entry.form))
         for index, entry in enumerate(form.placements)
         if _row_is_used(entry.form)
     ]
+    shared = getattr(form, "shared", None)
+    zones = list(shared.form.zones.data or []) if shared is not None else []
+    placements, sources = session_start.expand_shared(
+        _placement_input(shared.form) if zones else None, zones, rows
+    )
     data = service.SessionInput(
         performed_on=form.performed_on.data,
         kind=form.kind.data,
-        placements=[_placement_input(row) for _, row in rows],
+        placements=placements,
         needle=form.needle.data or "",
         machine_settings=form.machine_settings.data or "",
         duration_minutes=form.duration_minutes.data,
         notes=form.notes.data or "",
+        # Only the practitioner's form has the box; a client's own notes are theirs anyway.
+        notes_shared=bool(getattr(form, "notes_shared", None) and form.notes_shared.data),
         confirm_expired_lot=bool(form.confirm_expired_lot.data),
         consent_override_reason=form.consent_override_reason.data or "",
     )
-    return data, [index for index, _ in rows]
+    return data, sources
 
 
-def _show_service_errors(form: SessionForm, exc: ServiceError, row_numbers: list[int]) -> None:
-    """Put the service's field messages on the form's fields (placements by their row)."""
+def _show_service_errors(
+    form: SessionForm, exc: ServiceError, sources: list[session_start.Source]
+) -> None:
+    """Put the service's field messages on the form's fields (placements by their row, or on
+    the shared block for a ticked zone; its zone's own problem on the zone checkboxes)."""
     for key, message in exc.fields.items():
         parts = key.split(".")
         if parts[0] == "placements" and len(parts) == 3 and parts[1].isdigit():
             index = int(parts[1])
-            row = (
-                form.placements.entries[row_numbers[index]].form
-                if index < len(row_numbers)
-                else None
-            )
+            source = sources[index] if index < len(sources) else None
+            if source is None:
+                row = None
+            elif source.row is None:
+                row = form.shared.form
+                if parts[2] == "zone":
+                    parts[2] = "zones"
+            else:
+                row = form.placements.entries[source.row].form
             target = getattr(row, parts[2], None) if row is not None else None
         elif parts[0] == "placements":
             target = form.placements.entries[0].form.zone
         else:
             target = getattr(form, parts[0], None)
         if target is not None and hasattr(target, "errors"):
-            target.errors = [*list(target.errors), message]
+            if message not in target.errors:  # the shared block's zones share their fields
+                target.errors = [*list(target.errors), message]
         else:
-        # Only the practitioner's form has the box; a client's own notes are theirs anyway.
-        notes_shared=bool(getattr(form, "notes_shared", None) and form.notes_shared.data),
             form.form_errors.append(message)
 
 
@@ -129,13 +162,19 @@ def _submit(
     valid = form.validate_on_submit()
     if refuse_unexpected(form, request.form) or not valid:
         return None
-    data, row_numbers = _session_input(form)
+    data, sources = _session_input(form)
+    row_numbers = {source.row for source in sources}
     for index, entry in enumerate(form.placements):
         row = entry.form
         if index not in row_numbers or row.zone.data:
             continue
         row.zone.errors = ["Choose the zone for this placement, or clear the row."]
-    if any(entry.form.zone.errors for entry in form.placements):
+    shared = getattr(form, "shared", None)
+    if shared is not None and not shared.form.zones.data and _shared_is_filled(shared.form):
+        shared.form.zones.errors = ["Tick the zones these settings are for, or clear them."]
+    if any(entry.form.zone.errors for entry in form.placements) or (
+        shared is not None and shared.form.zones.errors
+    ):
         return None
     if not data.placements:
         form.placements.entries[0].form.zone.errors = [
@@ -146,7 +185,7 @@ def _submit(
         return save(data, utc_now())
     except ServiceError as exc:
         db.session.rollback()
-        _show_service_errors(form, exc, row_numbers)
+        _show_service_errors(form, exc, sources)
         flash(exc.message, "error")
         return None
 
@@ -178,9 +217,71 @@ def _render_form(
             show_confirmation=show_confirmation,
             has_lots=current_user.role != "practitioner"
             or bool(form.placements.entries[0].form.pigment_lot_id.choices[1:]),
+            has_last=editing is None and session_start.last_session(client) is not None,
+            from_last_url=_new_url(client, **{"from": "last"}),
         ),
         status,
     )
+
+
+# Query arguments of the new-session form that describe one visit, not the form's context.
+_VISIT_ARGS = ("draft", "lot", "from")
+
+
+def _new_url(client: Client, **extra: str) -> str:
+    """This new-session form's URL with its context (``appointment``, ``next``) kept."""
+    kept = {name: request.args.getlist(name) for name in request.args if name not in _VISIT_ARGS}
+    return url_for("treatments.new", client_id=client.id, **kept, **extra)
+
+
+def _choose_returned_lot(form: SessionForm) -> None:
+    """Put the lot named by ``?lot=`` (one just added from this form) where it was wanted: the
+    first used row without a lot, else the shared block. Not one of the viewer's: ignored."""
+    raw = request.args.get("lot", "")
+    shared = getattr(form, "shared", None)
+    if shared is None or raw not in {c.value for c in shared.form.pigment_lot_id.choices[1:]}:
+        return
+    for entry in form.placements:
+        row = entry.form
+        if _row_is_used(row) and not row.pigment_lot_id.data:
+            row.pigment_lot_id.data = raw
+            return
+    shared.form.pigment_lot_id.data = raw
+
+
+def _new_session_form(client: Client, now: datetime) -> SessionForm:
+    """The new-session form as a GET opens it: the kept draft (back from adding a lot), the
+    last session's copy (``?from=last``), or a blank one, with the kind the history suggests."""
+    today = service.client_today(client, now)
+    draft = drafts.restore(client.id) if request.args.get("draft") == "1" else None
+    if draft is not None:
+        form = _session_form(quick=True, formdata=draft)
+    elif request.args.get("from") == "last":
+        start = session_start.start_from_last(client, performed_on=today)
+        if start is None:
+            flash("There is no earlier session to start from.", "info")
+            form = _session_form(quick=True)
+        else:
+            form = _session_form(quick=True, data=_form_data_of(start))
+    else:
+        form = _session_form(quick=True)
+    if draft is None:
+        form.performed_on.data = today
+        form.kind.data = session_start.suggested_kind(client)
+    if current_user.role == "practitioner":
+        _choose_returned_lot(form)
+    return form
+
+
+def _keep_draft_and_add_lot(form: SessionForm, client: Client):
+    """The "Add a new lot…" button: keep what is typed, open the catalogue, come back."""
+    if not drafts.keep(client.id, request.form):
+        form.form_errors.append(
+            "This form holds too much text to keep while you add a lot: save the session first,"
+            " then add the lot and change the session."
+        )
+        return _render_form(form, client, editing=None, status=422)
+    return redirect(url_for("catalogue.index", next=_new_url(client, draft="1")))
 
 
 def _after_change(client: Client) -> str:
@@ -211,8 +312,7 @@ def new(client_id: int):
     now = utc_now()
     appointment = _from_appointment(client)
     if request.method == "GET":
-        form = _session_form()
-        form.performed_on.data = service.client_today(client, now)
+        form = _new_session_form(client, now)
         if appointment is not None:
             prefill = booking.prefill_for_session(current_user, appointment)
             form.performed_on.data = prefill["performed_on"]
@@ -221,7 +321,9 @@ def new(client_id: int):
         clients.record_read(current_user, client, now=now)
         db.session.commit()
         return _render_form(form, client, editing=None, status=200)
-    form = _session_form()
+    form = _session_form(quick=True)
+    if getattr(form, "add_lot", None) is not None and form.add_lot.data:
+        return _keep_draft_and_add_lot(form, client)
 
     def save(data: service.SessionInput, when: datetime) -> TreatmentSession:
         return service.record_session(current_user, client, data, now=when)
@@ -237,8 +339,10 @@ def new(client_id: int):
             form.form_errors.append(exc.message)
             return _render_form(form, client, editing=None, status=422)
     commit(now)
+    drafts.forget()
     flash(f"The session of {recorded.performed_on.isoformat()} is recorded.", "success")
-    return redirect(url_for("treatments.show", session_id=recorded.id))
+    shown = url_for("treatments.show", session_id=recorded.id)
+    return redirect(safe_next(request.args.get("next"), shown))
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -272,7 +376,11 @@ def _changeable(session_id: int) -> tuple[TreatmentSession, Client]:
 
 
 def _form_data(treatment_session: TreatmentSession) -> dict:
-    current = service.session_input_from(treatment_session)
+    return _form_data_of(service.session_input_from(treatment_session))
+
+
+def _form_data_of(current: service.SessionInput) -> dict:
+    """A ``SessionInput`` as the session form's ``data``, with blank rows to add more."""
     placements = [
         {
             **asdict(p),
