@@ -165,8 +165,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_login(app: Flask) -> None:
+    from smptrack import cookie_session
     from smptrack.auth.loading import configure_login
 
+    cookie_session.init_app(app)
     configure_login(login_manager)
 
 

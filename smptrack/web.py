@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import Flask, abort, current_app, jsonify, request, session
 from flask_login import current_user, login_required
 
@@ -28,6 +30,29 @@ def commit(now: datetime | None = None) -> None:
 
     projections.refresh_stale(now or utc_now())
     db.session.commit()
+
+
+def end_read() -> None:
+    """End a read's unit of work (an API GET). Reads do not write (DESIGN.md), so there is
+    nothing to materialise or commit: the transaction is rolled back, which ends it for less
+    than a commit. A GET that does write in its transaction (an export's audit line) is
+    committed as a write would be, never lost: ``session.info`` notes every flush."""
+    from smptrack.extensions import db
+
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.pop(_FLUSHED, False):
+        commit()
+    else:
+        session.rollback()
+
+
+_FLUSHED = "smptrack.flushed"
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _note_flush(session: so.Session, context: object) -> None:
+    # Flushes of every session (the class's event): cheap, and ``end_read`` asks only its own.
+    session.info[_FLUSHED] = True
 
 
 def retry_form_posts(app: Flask) -> None:

@@ -49,7 +49,7 @@ from smptrack.services.errors import (
     ServiceError,
     ValidationFailed,
 )
-from smptrack.web import commit, json_error, utc_now
+from smptrack.web import commit, end_read, json_error, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,10 @@ def operation(
 
             def unit() -> Any:
                 answer = view(*args, **path_args)
-                commit()  # the unit of work's explicit step, then the commit
+                if op.method == "GET":
+                    end_read()  # nothing to commit: reads do not write
+                else:
+                    commit()  # the unit of work's explicit step, then the commit
                 return answer
 
             try:
