@@ -32,6 +32,7 @@ def register_app_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(reminders_group)
     app.cli.add_command(model_group)
+    app.cli.add_command(privacy_group)
 
 
 def apply_migrations() -> None:
@@ -439,6 +440,24 @@ def replan_command() -> None:
 
     count = replan_all(datetime.now(UTC))
     click.echo(f"Replanned {count} clients.")
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """Erasure requests and the practice's record retention."""
+
+
+@privacy_group.command("erase-due")
+@with_appcontext
+def erase_due_command() -> None:
+    """Erase the treatment records whose client asked for erasure and whose practice's retention
+    period has ended (the scheduler's sweep, on demand; safe to run at any time)."""
+    from datetime import UTC, datetime
+
+    from smptrack.sending.retention_sweep import erase_due_records
+
+    count = erase_due_records(current_app._get_current_object(), datetime.now(UTC))  # type: ignore[attr-defined]
+    click.echo(f"Erased {count} record{'' if count == 1 else 's'} whose retention had ended.")
 
 
 if __name__ == "__main__":

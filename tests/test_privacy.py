@@ -31,7 +31,8 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services import accounts, audit, exports, photos
+from smptrack.sending.retention_sweep import erase_due_records
+from smptrack.services import accounts, audit, erasure, exports, photos
 from smptrack.services.errors import Forbidden, ValidationFailed
 from tests import photo_corpus
 from tests.conftest import PASSWORD, Personas, log_in, make_user
@@ -470,15 +471,18 @@ def test_a_wrong_password_erases_nothing_and_says_so(app: Flask, personas: Perso
     assert ids["photo"].exists()
 
 
-def test_the_erase_page_warns_that_the_practitioners_record_goes_too(
+def test_the_erase_page_says_the_practice_keeps_its_treatment_record_until_a_date(
     app: Flask, personas: Personas
 ) -> None:
+    # Issue 13: the client's own erasure no longer takes the practice's record with it.
     give_a_full_history(app, personas)
 
     text = page_text(visit(app, personas.client_a, "/me/erase"))
 
-    assert "2 treatment sessions" in text
-    assert "Your practitioner's record of your treatment" in text.replace("&#39;", "'")
+    # P's session of 1 April 2025 plus the default three years; A's own session is not counted.
+    assert "keeps until 1 April 2028" in text
+    assert "the 1 treatment session they recorded" in text
+    assert "Your practitioner's record of your treatment" not in text.replace("&#39;", "'")
 
 
 def test_export_erase_export_again_leaves_nothing_of_the_client_anywhere(
@@ -499,11 +503,17 @@ def test_export_erase_export_again_leaves_nothing_of_the_client_anywhere(
         erased = own_browser.post("/me/erase", data={"password": PASSWORD})
     with app.app_context():
         again_own = own_browser.get("/me/export")
+    kept = visit(app, personas.practitioner_p, f"/clients/{ids['record_id']}/export")
+    # Issue 13: the practice's record waits for its retention period, then the sweep erases it.
+    after_retention = datetime(2028, 4, 1, 12, tzinfo=UTC)
+    with app.app_context():
+        swept = erase_due_records(app, after_retention)
     again_practice = visit(app, personas.practitioner_p, f"/clients/{ids['record_id']}/export")
 
     assert exported["client"]["notes"] == f"Notes {MARKER}"
     assert erased.status_code == 302
     assert again_own.status_code == 302 and "/auth/login" in again_own.headers["Location"]
+    assert kept.status_code == 200 and swept == 1
     assert again_practice.status_code == 404
     assert traces_of(app, ids["record_id"], ids["user_id"], words) == []
     erase_line = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "erase"))
@@ -540,11 +550,11 @@ def test_an_erased_client_can_no_longer_log_in_or_use_their_api_token(
 
 def test_erasing_an_account_is_only_for_clients(app: Flask, personas: Personas) -> None:
     with pytest.raises(Forbidden):
-        exports.erase_own_account(
+        erasure.request_own_erasure(
             personas.practitioner_p, PASSWORD, now=datetime.now(UTC), folders=folders(app)
         )
     with pytest.raises(ValidationFailed) as refused:
-        exports.erase_own_account(
+        erasure.request_own_erasure(
             personas.client_a, "wrong", now=datetime.now(UTC), folders=folders(app)
         )
     assert "password" in refused.value.fields

@@ -1,4 +1,9 @@
-"""reserved for issue 13 (a client's erasure request and the practice's retention period): no schema change unless a later commit fills it in
+"""a client's erasure request and the practice's retention period (issue 13 item 9)
+
+``clients.erasure_requested_at``: when the client asked for erasure (their login, own data and
+contact details went then; the practice's treatment record waits for the retention period).
+``practice_settings.treatment_record_retention_years``: that period, in years after the last
+treatment, 1 to 25; existing practices get the default of 3 (domain/retention.py).
 
 Revision ID: i2a0b1c2d3e4
 Revises: i1a0b1c2d3e4
@@ -6,16 +11,49 @@ Create Date: 2026-12-02 17:05:00
 
 """
 
+import sqlalchemy as sa
+from alembic import op
+
 # revision identifiers, used by Alembic.
 revision = "i2a0b1c2d3e4"
 down_revision = "i1a0b1c2d3e4"
 branch_labels = None
 depends_on = None
 
+RETENTION_RANGE = (
+    "treatment_record_retention_years IS NULL OR "
+    "(treatment_record_retention_years >= 1 AND treatment_record_retention_years <= 25)"
+)
+
 
 def upgrade():
-    pass
+    with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erasure_requested_at", sa.DateTime(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_clients_erasure_requested_at"), ["erasure_requested_at"], unique=False
+        )
+    with op.batch_alter_table("practice_settings", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "treatment_record_retention_years",
+                sa.Integer(),
+                server_default="3",
+                nullable=False,
+            )
+        )
+        batch_op.create_check_constraint(
+            batch_op.f("ck_practice_settings_treatment_record_retention_years_range"),
+            RETENTION_RANGE,
+        )
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table("practice_settings", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("ck_practice_settings_treatment_record_retention_years_range"),
+            type_="check",
+        )
+        batch_op.drop_column("treatment_record_retention_years")
+    with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_clients_erasure_requested_at"))
+        batch_op.drop_column("erasure_requested_at")

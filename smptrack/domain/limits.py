@@ -77,6 +77,9 @@ WAKING_HOURS_START = Range(0, 23, "hour")
 WAKING_HOURS_END = Range(1, 24, "hour")
 # Issue 11: the appointment reminder goes this long before the start (a practice setting).
 APPOINTMENT_REMINDER_HOURS = Range(24, 48, "hours")
+# Issue 13: how long a practice keeps a treatment record after the client asked for erasure,
+# counted from the last treatment (a practice setting; domain/retention.py holds the default).
+TREATMENT_RECORD_RETENTION_YEARS = Range(1, 25, "years")
 
 # Primary keys are 32-bit on PostgreSQL: a larger id must be "not found", not a database error.
 MAX_ROW_ID = 2**31 - 1

@@ -116,6 +116,10 @@ class Client(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow
     )
+    # Issue 13: when the client asked for erasure. Their login, own data and contact details
+    # went then; the practice's treatment record stays until its retention period ends and the
+    # sweep erases it (services/erasure.py). NULL: no request.
+    erasure_requested_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime(), index=True)
 
     practitioner: so.Mapped[User | None] = so.relationship(foreign_keys=[practitioner_id])
     user: so.Mapped[User | None] = so.relationship(foreign_keys=[user_id])

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from smptrack.domain import limits
+from smptrack.domain.retention import DEFAULT_RETENTION_YEARS
 from smptrack.domain.vocabulary import MEMBER_ROLES
 from smptrack.extensions import db
 from smptrack.models.types import UTCDateTime, one_of, utcnow, within
@@ -104,6 +105,7 @@ class PracticeSettings(db.Model):
         within("waking_hours_start", limits.WAKING_HOURS_START),
         within("waking_hours_end", limits.WAKING_HOURS_END),
         within("appointment_reminder_hours", limits.APPOINTMENT_REMINDER_HOURS),
+        within("treatment_record_retention_years", limits.TREATMENT_RECORD_RETENTION_YEARS),
         sa.CheckConstraint("waking_hours_start < waking_hours_end", name="waking_hours_order"),
     )
 
@@ -120,3 +122,8 @@ class PracticeSettings(db.Model):
     aftercare_instructions: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # How long before an appointment its reminder goes out (issue 11: 24 to 48 hours).
     appointment_reminder_hours: so.Mapped[int] = so.mapped_column(default=24, server_default="24")
+    # Issue 13: years a treatment record is kept after the last treatment once its client asked
+    # for erasure (domain/retention.py: the default and its source).
+    treatment_record_retention_years: so.Mapped[int] = so.mapped_column(
+        default=DEFAULT_RETENTION_YEARS, server_default=str(DEFAULT_RETENTION_YEARS)
+    )

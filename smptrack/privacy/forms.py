@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from smptrack.domain import limits
-from smptrack.forms import BaseForm
+from smptrack.forms import BaseForm, in_range
 
 
 class EraseClientForm(BaseForm):
@@ -32,3 +32,23 @@ class EraseOwnAccountForm(BaseForm):
         description="We ask for it so that no one else at this device can erase your data.",
     )
     submit = SubmitField("Erase my account and data")
+
+
+_YEARS = limits.TREATMENT_RECORD_RETENTION_YEARS
+
+
+class RetentionForm(BaseForm):
+    """The practice owner sets how long a treatment record is kept after an erasure request."""
+
+    years = IntegerField(
+        "Keep the treatment record for (years after the last treatment)",
+        validators=[
+            InputRequired(message=f"Enter a whole number of years {_YEARS.words()}."),
+            in_range(_YEARS, f"Enter a whole number of years {_YEARS.words()}."),
+        ],
+        description=(
+            "Set the period the law where you practise asks of you; it applies to every "
+            "pending request, and each record is erased automatically when it ends."
+        ),
+    )
+    submit = SubmitField("Save the retention period")

@@ -3,15 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, logout_user
 
 from smptrack.extensions import db
 from smptrack.privacy import bp
-from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
-from smptrack.services import access, clients, exports
+from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm, RetentionForm
+from smptrack.services import access, clients, erasure, exports
 from smptrack.services.errors import ValidationFailed
-from smptrack.web import commit, folders, remote_addr, role_required, utc_now
+from smptrack.templating import long_date
+from smptrack.web import commit, folders, int_arg, remote_addr, role_required, utc_now
 
 
 def _download(document: dict[str, Any], name: str, now: datetime) -> Response:
@@ -79,13 +80,11 @@ def erase_client(client_id: int):
 @role_required("client")
 def erase_own():
     form = EraseOwnAccountForm()
+    now = utc_now()
     if form.validate_on_submit():
         try:
-            erasure = exports.erase_own_account(
-                current_user._get_current_object(),
-                form.password.data,
-                now=utc_now(),
-                folders=folders(),
+            done = erasure.request_own_erasure(
+                current_user._get_current_object(), form.password.data, now=now, folders=folders()
             )
         except ValidationFailed as exc:
             db.session.rollback()
@@ -93,15 +92,66 @@ def erase_own():
         else:
             logout_user()
             commit()
-            exports.finish_erasure(erasure)  # files only once the rows are gone for good
-            flash("Your account and everything smptrack held about you are erased.", "success")
+            exports.finish_erasure(done.erasure)  # files only once the rows are gone for good
+            if done.kept_until is not None:
+                flash(
+                    "Your account and your own data are erased. Your practice keeps your "
+                    f"treatment record until {long_date(done.kept_until)}; then it is erased "
+                    "too. Nothing more will be sent to you.",
+                    "success",
+                )
+            else:
+                flash("Your account and everything smptrack held about you are erased.", "success")
             return redirect(url_for("home.index"))
-    record = access.own_client_record(current_user)
+    user = current_user._get_current_object()
+    record = access.own_client_record(user)
     summary = exports.erasure_summary(record) if record is not None else None
+    plan = erasure.plan_own_erasure(user, today=now.date())
     status = 422 if form.errors else 200
     if record is not None and not form.errors:
-        clients.record_read(current_user, record, now=utc_now())
+        clients.record_read(user, record, now=now)
         db.session.commit()
     return render_template(
-        "privacy/erase_own.html", form=form, record=record, summary=summary
+        "privacy/erase_own.html", form=form, record=record, summary=summary, plan=plan
     ), status
+
+
+# --- The practice's view: erasure requests and the retention period --------------------------
+
+
+@bp.get("/practice/erasure-requests")
+@role_required("practitioner")
+def erasure_requests():
+    page = erasure.requests_of(
+        current_user,
+        page=int_arg("page", 1),
+        per_page=int(current_app.config.get("PAGE_SIZE") or 25),
+    )
+    form = RetentionForm(years=erasure.retention_years_of(current_user.practice_id))
+    return render_template(
+        "privacy/requests.html",
+        page=page,
+        form=form,
+        may_set=access.is_owner(current_user),
+    )
+
+
+@bp.post("/practice/erasure-requests/retention")
+@role_required("practitioner")
+def set_retention():
+    access.require_owner(current_user)
+    form = RetentionForm()
+    if form.validate_on_submit():
+        try:
+            erasure.set_retention_years(current_user, form.years.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.years.errors = [exc.fields.get("years", exc.message)]
+        else:
+            db.session.commit()
+            flash(f"Treatment records are now kept {form.years.data} years.", "success")
+            return redirect(url_for("privacy.erasure_requests"))
+    page = erasure.requests_of(
+        current_user, page=1, per_page=int(current_app.config.get("PAGE_SIZE") or 25)
+    )
+    return render_template("privacy/requests.html", page=page, form=form, may_set=True), 422

@@ -23,6 +23,7 @@ from smptrack.extensions import db
 from smptrack.sending.account_mail import AccountMailSender
 from smptrack.sending.heartbeat import beat, claim_daily_replan
 from smptrack.sending.replan import replan_all
+from smptrack.sending.retention_sweep import erase_due_records
 from smptrack.sending.sender import Sender, SweepResult
 from smptrack.sending.settings import Clock, setting, utc_now
 from smptrack.services.heartbeats import HEARTBEAT_REAP
@@ -87,6 +88,10 @@ def add_sweeps(scheduler: Any, app: Flask, stop: threading.Event) -> Sender:
         count = replan_all(utc_now())
         log.info("daily replan: %s clients", count)
 
+    def erase_retained() -> None:
+        if not stop.is_set():
+            erase_due_records(app, utc_now())
+
     def send() -> None:
         result = sender.send_due()
         if result.outcomes:
@@ -110,6 +115,14 @@ def add_sweeps(scheduler: Any, app: Flask, stop: threading.Event) -> Sender:
             "REMINDER_REPLAN_CHECK_SECONDS",
             5,
             replan,
+        ),
+        # Issue 13: records kept for the practice's retention period after an erasure request.
+        (
+            "erase_retained",
+            "Erase treatment records whose retention has ended",
+            "REMINDER_REPLAN_CHECK_SECONDS",
+            10,
+            erase_retained,
         ),
     )
     for job_id, title, interval, delay, work in sweeps:

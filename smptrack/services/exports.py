@@ -4,8 +4,11 @@
 - ``erase_client`` removes the client's rows and uploaded files. Audit lines stay, as the record
   that an erasure happened, but point at nothing: their ``client_id`` becomes NULL and lines the
   client's own login wrote lose the actor and the address.
-- ``erase_own_account`` is the client's own erasure, confirmed with their password: the record
-  as above, then the login and its API tokens.
+- ``erase_login`` removes a client's login with its API tokens and login sessions: the client's
+  own erasure (``services.erasure.request_own_erasure``, confirmed with their password) runs it
+  after erasing the record, or after keeping the practice's treatment record for its retention
+  period; ``erase_after_retention`` is the practitioner's erasure run by the sweep at that
+  period's end.
 
 Everything here flushes and never commits; the caller owns the transaction and must not record
 audit lines naming the erased client after an erasure (add the "erase" line with
@@ -41,12 +44,14 @@ from smptrack.models import (
     ApiToken,
     Appointment,
     AuditEvent,
+    CalendarFeed,
     Client,
     Consent,
     ConsentLink,
     FadeAssessment,
     HealthQuestionnaire,
     Invitation,
+    LoginSession,
     Photo,
     PigmentLot,
     Placement,
@@ -394,7 +399,7 @@ class Erasure:
         self.message_ids |= other.message_ids
 
 
-def _addresses_of(client: Client) -> tuple[set[str], set[str]]:
+def mail_addresses_of(client: Client) -> tuple[set[str], set[str]]:
     """Every address this record's mail went to, and the Message-IDs of that mail."""
     addresses = {client.email} if client.email else set()
     message_ids: set[str] = set()
@@ -420,7 +425,7 @@ def _addresses_of(client: Client) -> tuple[set[str], set[str]]:
     return {a.strip().lower() for a in addresses if a}, message_ids
 
 
-def _still_used(addresses: set[str], client_id: int, login_id: int | None) -> set[str]:
+def still_used(addresses: set[str], client_id: int, login_id: int | None) -> set[str]:
     """The addresses another client record, or a login other than ``login_id``, still has."""
     if not addresses:
         return set()
@@ -452,22 +457,54 @@ def erase_client(
     ``folders.uploads``), reminders, reminder preferences, invitations and the Client row;
     sets ``client_id`` to NULL on the audit lines about the client, and clears actor and address
     on those the client's own login wrote; then adds one "erase" line naming no one. The client's
-    login, if any, stays (``erase_own_account`` removes it). Pigment lots stay in the
+    login, if any, stays (``erase_login`` removes it). Pigment lots stay in the
     practitioner's catalogue, but a recall no longer lists this client. Queued account mail
     about the record or to its addresses goes too. Flushes, never commits; returns the
     ``Erasure`` to pass to ``finish_erasure`` after the commit (the photos and mail copies).
     """
     _require_rights(actor, client)
+    by_client = actor.role == "client"
+    return _erase_record(
+        client,
+        now=now,
+        folders=folders,
+        # The client's own erasure names no actor: their login is about to go too.
+        actor_id=None if by_client else actor.id,
+        keeps_login=not by_client,
+        remote_addr=None if by_client else remote_addr,
+    )
+
+
+def erase_after_retention(client: Client, *, now: datetime, folders: Folders) -> Erasure:
+    """The practitioner's erasure (as ``erase_client``), run by the retention sweep once the
+    client has asked for erasure and the practice's retention period has ended. The same rows,
+    files, mail copies and audit rules; the "erase" line names no actor, since no person acted
+    (the period ran out). The caller has claimed the row and checked the request and the date
+    (``services.erasure``). Flushes, never commits."""
+    return _erase_record(
+        client, now=now, folders=folders, actor_id=None, keeps_login=True, remote_addr=None
+    )
+
+
+def _erase_record(
+    client: Client,
+    *,
+    now: datetime,
+    folders: Folders,
+    actor_id: int | None,
+    keeps_login: bool,
+    remote_addr: str | None,
+) -> Erasure:
     client_id = client.id
     login_id = client.user_id
-    addresses, message_ids = _addresses_of(client)
-    if login_id is not None and actor.role != "client":
+    addresses, message_ids = mail_addresses_of(client)
+    if login_id is not None and keeps_login:
         # The practitioner erases the record, not the client's login: its address (and the
         # login's own mail, such as password resets) stays with the login.
         login = db.session.get(User, login_id)
         if login is not None:
             addresses.discard(login.email.lower())
-    addresses -= _still_used(addresses, client_id, login_id)
+    addresses -= still_used(addresses, client_id, login_id)
     # The photos (services.photos): each file and its thumbnail, deleted after the commit.
     photos: list[str] = []
     for stored, thumb in db.session.execute(
@@ -507,17 +544,15 @@ def erase_client(
     )
     db.session.delete(client)
     db.session.flush()
-    erased_by_client = actor.role == "client"
     db.session.add(
         AuditEvent(
             occurred_at=now,
-            # The client's own erasure names no actor: their login is about to go too.
-            actor_id=None if erased_by_client else actor.id,
+            actor_id=actor_id,
             client_id=None,
             action="erase",
             object_type="client",
             object_id=client_id,
-            remote_addr=None if erased_by_client else (remote_addr or "")[:45] or None,
+            remote_addr=(remote_addr or "")[:45] or None,
         )
     )
     db.session.flush()
@@ -587,40 +622,31 @@ def _remove_files(paths: list[str], uploads: Path) -> None:
             parent = parent.parent
 
 
-def erase_own_account(
-    user: User,
-    password: str,
-    *,
-    now: datetime,
-    folders: Folders,
-) -> Erasure:
-    """A client erases their own record (as ``erase_client``), login and API tokens.
-
-    Raises ``ValidationFailed`` (field ``password``) when the password is wrong, having changed
-    nothing, and ``Forbidden`` for a login that is not a client's. Copies of mail to the client
-    kept in the local mail folder (the no-SMTP default) are deleted by ``finish_erasure``,
-    which the caller runs after its commit. Flushes, never commits; the caller logs the person
-    out.
-    """
+def check_own_password(user: User, password: str) -> None:
+    """A client's own erasure is confirmed with their password: ``Forbidden`` for a login that
+    is not a client's, ``ValidationFailed`` (field ``password``) for a wrong one."""
     if user.role != "client":
         raise Forbidden("Only a client can erase their own account here.")
     if not check_password_hash(user.password_hash, password or ""):
         message = "That is not your password. Nothing was erased."
         raise ValidationFailed(message, {"password": message})
-    emails = {user.email.lower()}
-    erasure = Erasure(uploads=folders.uploads, mail_folder=folders.mail)
-    record = db.session.scalar(sa.select(Client).where(Client.user_id == user.id))
-    if record is not None:
-        if record.email:
-            emails.add(record.email.lower())
-        erasure.merge(erase_client(user, record, now=now, folders=folders))
+
+
+def erase_login(user: User, erasure: Erasure, *, emails: set[str]) -> None:
+    """A client's login goes: its API tokens, login sessions and calendar feeds, invitations and
+    queued account mail to ``emails`` (the login's and its record's addresses), the actor and
+    address on the audit lines it wrote, then the User row. Adds ``emails`` to ``erasure``, so
+    ``finish_erasure`` deletes the mail copies sent to them. Flushes, never commits; the caller
+    has checked the password and logs the person out."""
+    emails = {e.lower() for e in emails if e} | {user.email.lower()}
     db.session.execute(
         sa.update(AuditEvent)
         .where(AuditEvent.actor_id == user.id)
         .values(actor_id=None, remote_addr=None)
         .execution_options(synchronize_session=False)
     )
-    _delete(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    for model in (ApiToken, LoginSession, CalendarFeed):
+        _delete(sa.delete(model).where(model.user_id == user.id))
     # Invitations addressed to this email (for any record) name the person; they go too.
     _delete(sa.delete(Invitation).where(Invitation.email.in_(emails)))
     # Password resets and notices to this login (they name the person) go too.
@@ -629,7 +655,6 @@ def erase_own_account(
     db.session.flush()
     # Mail to the login's own address is the person's, whoever else was sent the same.
     erasure.addresses |= emails
-    return erasure
 
 
 def _remove_mail_copies(folder: Path, addresses: set[str], message_ids: set[str]) -> None:

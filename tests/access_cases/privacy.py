@@ -53,4 +53,21 @@ CASES = [
         signed_in(403, client_a=422, client_b=422),
         body={"password": "not the password"},
     ),
+    # Issue 13: the practice's erasure requests and its retention period. Practitioners of a
+    # practice see their own practice's list; only the owner sets the period (a bad value here,
+    # so the row changes nothing: the owner gets the form back).
+    Case(
+        "GET",
+        "/practice/erasure-requests",
+        "/practice/erasure-requests",
+        signed_in(403, practitioner_p=200, practitioner_q=200),
+        shows={"practitioner_p": ("Erasure requests",)},
+    ),
+    Case(
+        "POST",
+        "/practice/erasure-requests/retention",
+        "/practice/erasure-requests/retention",
+        signed_in(403, practitioner_p=422, practitioner_q=422, colleague_p=403),
+        body={"years": "0"},
+    ),
 ]
