@@ -491,3 +491,14 @@ def test_a_made_up_user_with_no_record_erases_just_the_login(app: Flask) -> None
 
     assert done.kept_until is None
     assert count(User, User.email == "solo@clients.test") == 0
+
+
+def test_the_practice_page_links_practitioners_to_the_requests(
+    app: Flask, personas: Personas
+) -> None:
+    owner = log_in(app.test_client(), personas.practitioner_p).get("/practice")
+    desk = log_in(app.test_client(), personas.front_desk_p).get("/practice")
+
+    assert 'href="/practice/erasure-requests"' in owner.get_data(as_text=True)
+    assert desk.status_code == 200
+    assert "/practice/erasure-requests" not in desk.get_data(as_text=True)
