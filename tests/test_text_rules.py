@@ -825,6 +825,9 @@ RANGE_OF = {
     ("practice_settings", "waking_hours_start"): limits.WAKING_HOURS_START,
     ("practice_settings", "waking_hours_end"): limits.WAKING_HOURS_END,
     ("practice_settings", "appointment_reminder_hours"): limits.APPOINTMENT_REMINDER_HOURS,
+    ("practice_settings", "treatment_record_retention_years"): (
+        limits.TREATMENT_RECORD_RETENTION_YEARS
+    ),
     ("reminder_preferences", "touch_up_lead_days"): limits.TOUCH_UP_LEAD_DAYS,
     ("health_questionnaires", "fitzpatrick"): limits.FITZPATRICK,
 }
