@@ -201,14 +201,17 @@ def api_answer(client_id: int, projection: fade.Projection) -> str:
     return _encode(api_answer_data(client_id, projection))
 
 
+# Built once: the projection API runs it on every read.
+_STORED_API_ANSWER = sa.select(ClientProjection.api_document).where(
+    ClientProjection.client_id == sa.bindparam("client_id"),
+    ClientProjection.as_of == sa.bindparam("as_of"),
+)
+
+
 def stored_api_answer(client_id: int, as_of: date) -> str | None:
     """The stored answer of ``client_id``'s projection if it is the one of ``as_of`` (one
     SELECT); None when there is none for that day (the caller builds it, writing nothing)."""
-    return db.session.scalar(
-        sa.select(ClientProjection.api_document).where(
-            ClientProjection.client_id == client_id, ClientProjection.as_of == as_of
-        )
-    )
+    return db.session.scalar(_STORED_API_ANSWER, {"client_id": client_id, "as_of": as_of})
 
 
 def store_projections(
