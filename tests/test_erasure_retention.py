@@ -502,3 +502,28 @@ def test_the_practice_page_links_practitioners_to_the_requests(
     assert 'href="/practice/erasure-requests"' in owner.get_data(as_text=True)
     assert desk.status_code == 200
     assert "/practice/erasure-requests" not in desk.get_data(as_text=True)
+
+
+def test_a_requested_record_is_never_planned_for_nor_invited_again(
+    app: Flask, personas: Personas
+) -> None:
+    from smptrack.services.errors import Conflict
+
+    ids = give_a_history(app, personas)
+    request(app, personas)
+    record = db.session.get(Client, ids["record_id"])
+    record.email = "ada.again@clients.test"  # typed back in by mistake
+
+    planned = plan_reminders(record, REQUESTED + timedelta(days=30))
+    with pytest.raises(Conflict):
+        accounts.invite_client(
+            record,
+            "ada.again@clients.test",
+            personas.practitioner_p,
+            "secret",
+            REQUESTED,
+            timedelta(days=7),
+        )
+
+    assert planned.created == 0
+    assert count(Reminder, Reminder.client_id == record.id) == 0

@@ -418,6 +418,11 @@ def invite_client(
     """
     if client.user_id is not None:
         raise Conflict("This client already has a login linked to the record.")
+    if client.erasure_requested_at is not None:
+        # Issue 13: the client erased their login and contact details; the record is kept only
+        # for the practice's duty, never to reach them again.
+        message = "This client asked for their data to be erased; they cannot be invited again."
+        raise Conflict(message, {"email": message})
     normalised = normalise_email(email)
     taken = db.session.scalar(sa.select(User).where(User.email == normalised))
     if taken is not None and taken.role != "client":

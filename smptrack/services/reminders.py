@@ -88,8 +88,9 @@ class PlanResult:
 
 
 def planned_for(client: Client, now: datetime) -> list[protocol.PlannedReminder]:
-    """What the protocol plans for ``client`` today (nothing without an email address)."""
-    if not client.email:
+    """What the protocol plans for ``client`` today (nothing without an email address, nor for
+    a record whose client asked for erasure: issue 13, nothing is sent to them afterwards)."""
+    if not client.email or client.erasure_requested_at is not None:
         return []
     practice = practice_protocol(client.practice_id)
     return protocol.plan(
