@@ -266,6 +266,15 @@ def open_login_session(
     return row
 
 
+# The session and its user in one SELECT, built once: this runs on every request of a
+# logged-in user.
+_LOGIN_SESSION_AND_USER = (
+    sa.select(LoginSession, User)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.key_hash == sa.bindparam("key_hash"))
+)
+
+
 def user_for_login_session(
     session_id: str | None, now: datetime, idle: timedelta
 ) -> tuple[User, LoginSession] | None:
@@ -275,12 +284,7 @@ def user_for_login_session(
     user_id, fingerprint, key = [*(session_id or "").split(":"), "", "", ""][:3]
     if not key or len(key) > 100:
         return None
-    # The session and its user in one SELECT: this runs on every request of a logged-in user.
-    found = db.session.execute(
-        sa.select(LoginSession, User)
-        .join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.key_hash == _sha256(key))
-    ).first()
+    found = db.session.execute(_LOGIN_SESSION_AND_USER, {"key_hash": _sha256(key)}).first()
     if found is None:
         return None
     row, user = found
