@@ -96,19 +96,12 @@ def open_link(browser: FlaskClient, path: str) -> TestResponse:
     return browser.get(ACCEPT)
 
 
-def accept(browser: FlaskClient, path: str, name: str = "Cy Himself", password: str = CY_PASSWORD):
+def accept(browser: FlaskClient, path: str, password: str = CY_PASSWORD):
+    """Accept with a password only: the name and time zone come from the record (issue 13)."""
     opened = open_link(browser, path)
     if opened.status_code != 200:
         return opened
-    return browser.post(
-        ACCEPT,
-        data={
-            "display_name": name,
-            "password": password,
-            "confirm": password,
-            "time_zone": "Europe/Dublin",
-        },
-    )
+    return browser.post(ACCEPT, data={"password": password, "confirm": password})
 
 
 def page_text(response: TestResponse) -> str:
@@ -175,7 +168,8 @@ def test_it_shows_an_anonymous_visitor_the_form_to_choose_a_password(
     assert response.status_code == 200
     page = page_text(response)
     assert CY_EMAIL in page
-    assert 'name="password"' in page and 'name="display_name"' in page
+    assert 'name="password"' in page
+    assert 'name="display_name"' not in page and 'name="time_zone"' not in page
 
 
 def test_it_creates_a_client_login_linked_to_the_record_and_logs_them_in(
@@ -190,7 +184,7 @@ def test_it_creates_a_client_login_linked_to_the_record_and_logs_them_in(
     assert urlsplit(response.headers["Location"]).path == "/me"
     [user] = committed(sa.select(User).where(User.email == CY_EMAIL))
     assert user.role == "client"
-    assert user.display_name == "Cy Himself"
+    assert user.display_name == "Cy Client", "the record's name"
     assert user.email_verified_at is not None, "the link reached this address"
     assert cy_record().user_id == user.id
     [accepted_at] = committed(sa.select(Invitation.accepted_at))[0]
@@ -206,7 +200,7 @@ def test_it_refuses_the_same_link_a_second_time(app: Flask, practice: Practice) 
     assert accept(app.test_client(), path).status_code == 302
 
     again = app.test_client().get(path)
-    replay = accept(app.test_client(), path, name="Someone Else")
+    replay = accept(app.test_client(), path)
 
     for response in (again, replay):
         assert response.status_code == 404
@@ -271,7 +265,7 @@ def test_it_refuses_a_too_short_password_and_creates_no_login(
 ) -> None:
     path = invite_path(app, practice)
 
-    response = accept(app.test_client(), path, name="Cy", password="short")
+    response = accept(app.test_client(), path, password="short")
 
     assert response.status_code != 302
     assert re.search(r"\b10\b", page_text(response))

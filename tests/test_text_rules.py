@@ -343,7 +343,7 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
         NewPasswordForm: Page("/auth/reset/new", new_password, None, {"reset_token": reset}),
         AcceptInviteForm: Page(
             "/auth/invite/accept",
-            {"display_name": "Cal Client", "time_zone": "Europe/London", **new_password},
+            new_password,
             None,
             {"invite_token": invite},
         ),

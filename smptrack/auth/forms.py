@@ -62,9 +62,7 @@ class NewPasswordForm(BaseForm):
 
 
 class AcceptInviteForm(BaseForm):
-    display_name = StringField(
-        "Your name", validators=[DataRequired(), Length(max=limits.DISPLAY_NAME_MAX)]
-    )
+    # The name and time zone come from the practice's record (issue 13): only a password here.
     password = PasswordField(
         "Choose a password",
         validators=[DataRequired(), Length(min=limits.PASSWORD_MIN, max=limits.PASSWORD_MAX)],
@@ -73,7 +71,6 @@ class AcceptInviteForm(BaseForm):
     confirm = PasswordField(
         "Repeat password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
     )
-    time_zone = TimeZoneField()
     submit = SubmitField("Create my login")
 
 

@@ -297,15 +297,12 @@ def accept_invite():
         flash("You already have a login. Log in, then open the invitation link again.", "info")
         return redirect(url_for("auth.login", next=url_for("auth.accept_invite")))
     form = AcceptInviteForm()
-    if request.method == "GET":
-        form.time_zone.data = current_app.config["DEFAULT_TIME_ZONE"]
     if form.validate_on_submit():
         try:
             user = accounts.accept_invitation(
                 invitation,
                 password=form.password.data,
-                display_name=form.display_name.data,
-                time_zone=form.time_zone.data,
+                default_time_zone=current_app.config["DEFAULT_TIME_ZONE"],
                 now=now,
             )
         except ServiceError as exc:
@@ -318,7 +315,10 @@ def accept_invite():
             _log_in(user, remember=False)
             flash("Your login is ready and linked to your record.", "success")
             return redirect(url_for("account.me"))
-    page = render_template("auth/accept_invite.html", form=form, invitation=invitation)
+    record = accounts.invited_record(invitation)
+    page = render_template(
+        "auth/accept_invite.html", form=form, invitation=invitation, record=record
+    )
     return page, 422 if form.errors else 200
 
 
