@@ -478,30 +478,36 @@ def invitation_for_token(token: str, secret_key: str, now: datetime) -> Invitati
 
 
 def accept_invitation(
-    invitation: Invitation,
-    *,
-    password: str,
-    display_name: str,
-    time_zone: str,
-    now: datetime,
+    invitation: Invitation, *, password: str, default_time_zone: str, now: datetime
 ) -> User:
-    """Create the client's login from an open invitation and link it to the record."""
+    """Create the client's login from an open invitation and link it to the record.
+
+    The login takes the record's name and time zone (issue 13: accepting asks for a password
+    only, and never replaces the zone the practice set with the site's default); a record with
+    no valid zone gives the login ``default_time_zone``, and the record keeps what it had.
+    Both can be changed afterwards on the account page. Flushes, never commits.
+    """
     client = db.session.get(Client, invitation.client_id)
     if client is None or client.user_id is not None:
         raise Conflict("This record already has a login. Log in instead.")
+    zone = client.time_zone if client.time_zone in _time_zones() else default_time_zone
     user = create_user(
         email=invitation.email,
         password=password,
         role="client",
-        display_name=display_name or client.display_name,
-        time_zone=time_zone,
+        display_name=client.display_name,
+        time_zone=zone,
     )
     user.email_verified_at = now  # they received the link at this address
     client.user_id = user.id
-    client.time_zone = time_zone
     invitation.accepted_at = now
     db.session.flush()
     return user
+
+
+def invited_record(invitation: Invitation) -> Client | None:
+    """The client record an invitation links to (its name and zone are shown on the page)."""
+    return db.session.get(Client, invitation.client_id)
 
 
 def link_existing_login(invitation: Invitation, user: User, now: datetime) -> Client:
