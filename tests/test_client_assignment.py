@@ -64,7 +64,10 @@ def test_a_practice_of_one_has_no_hand_over_form(app: Flask, personas: Personas)
     assert "Assigned practitioner" not in page.get_data(as_text=True)
 
 
-def test_the_front_desk_lands_on_the_schedule(app: Flask, personas: Personas) -> None:
-    response = log_in(app.test_client(), personas.front_desk_p).get("/")
+def test_the_front_desk_lands_on_the_home_with_the_schedule(app: Flask, personas: Personas) -> None:
+    browser = log_in(app.test_client(), personas.front_desk_p)
+    response = browser.get("/")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/appointments")
+    assert response.headers["Location"].endswith("/home")
+    # Issue 13 item 2: the member's home, which opens on today's appointments.
+    assert "Today&#39;s appointments" in browser.get("/home").get_data(as_text=True)

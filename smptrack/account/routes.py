@@ -19,9 +19,9 @@ from smptrack.outgoing import external_url
 from smptrack.services import access, accounts, materialised, projections, throttle
 from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
+from smptrack.services import overview as overview_service
 from smptrack.services.errors import ServiceError
-from smptrack.services.pagination import paginate
-from smptrack.web import int_arg, remote_addr, role_required, utc_now
+from smptrack.web import remote_addr, role_required, utc_now
 
 
 @bp.route("/me")
@@ -32,18 +32,28 @@ def me():
     if client is not None:
         # Noted, and written after the response (services.audit): a read does not commit.
         client_service.record_read(current_user, client, now=utc_now())
-    history = months = chart = projection = None
+    history = overview = chart = projection = None
     if client is not None:
+        now = utc_now()
         history = history_service.client_history(client)
-        months = paginate(history.months, int_arg("page", 1), int(current_app.config["PAGE_SIZE"]))
-        today = projections.client_today(client, utc_now())
+        today = projections.client_today(client, now)
         projection = materialised.projection_for(client, today)
         chart = charts.chart_for_history(projection, history)
+        # The same overview and sections as the client page (services.overview).
+        overview = overview_service.client_overview(
+            current_user,
+            client,
+            history,
+            pages=overview_service.pages_from(request.args),
+            page_size=int(current_app.config["PAGE_SIZE"]),
+            today=today,
+            now=now,
+        )
     return render_template(
         "account/me.html",
         client=client,
         history=history,
-        months=months,
+        overview=overview,
         chart=chart,
         projection=projection,
         links=own_links(client),

@@ -14,8 +14,8 @@ from smptrack.outgoing import external_url
 from smptrack.services import access, account_mail, accounts, audit, materialised, projections
 from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
+from smptrack.services import overview as overview_service
 from smptrack.services.errors import ServiceError
-from smptrack.services.pagination import paginate
 from smptrack.web import commit, int_arg, remote_addr, role_required, secret_key, utc_now
 
 
@@ -81,29 +81,34 @@ def show(client_id: int):
     client_service.record_read(current_user, client, now=utc_now())
     # No commit: a read's audit line is written after the response (services.audit), and a
     # commit here would expire the client and the user and load both again.
-    per_page = int(current_app.config["PAGE_SIZE"])
+    now = utc_now()
     history = history_service.client_history(client)
-    months = paginate(history.months, int_arg("page", 1), per_page)
-    projection = materialised.projection_for(client, projections.client_today(client, utc_now()))
+    today = projections.client_today(client, now)
+    projection = materialised.projection_for(client, today)
     chart = charts.chart_for_history(projection, history)
     manages = access.may_manage_practice(current_user, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
     assign_form = _assign_form(client) if manages else None
-    events = (
-        history_service.audit_page(client.id, page=int_arg("events_page", 1), per_page=per_page)
-        if manages
-        else None
+    # The overview and its sections, each paged by its own parameter (services.overview says
+    # why one URL with a page parameter per section rather than a URL per section).
+    overview = overview_service.client_overview(
+        current_user,
+        client,
+        history,
+        pages=overview_service.pages_from(request.args),
+        page_size=int(current_app.config["PAGE_SIZE"]),
+        today=today,
+        now=now,
     )
     return render_template(
         "clients/show.html",
         client=client,
         history=history,
-        months=months,
+        overview=overview,
         chart=chart,
         projection=projection,
         invite_form=invite_form,
         assign_form=assign_form,
-        events=events,
         links=practice_links(client) if manages else own_links(client),
         session_links=links_by_id(
             show=("treatments.show", "session_id"),

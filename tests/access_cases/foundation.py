@@ -10,6 +10,14 @@ from tests.access_cases import ANY_REDIRECT, Case, everyone, signed_in
 
 CASES = [
     Case("GET", "/", "/", everyone(ANY_REDIRECT, anonymous=200)),
+    # A member's home: the front desk gets it too, without the clinical blocks.
+    Case(
+        "GET",
+        "/home",
+        "/home",
+        signed_in(403, practitioner_p=200, practitioner_q=200, front_desk_p=200),
+        hides={"front_desk_p": ("Due for a touch-up", "Reminders that failed")},
+    ),
     Case("GET", "/auth/signup", "/auth/signup", everyone(ANY_REDIRECT, anonymous=200)),
     Case("POST", "/auth/signup", "/auth/signup", everyone(ANY_REDIRECT, anonymous=422)),
     Case("GET", "/auth/login", "/auth/login", everyone(ANY_REDIRECT, anonymous=200)),
