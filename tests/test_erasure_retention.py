@@ -50,6 +50,7 @@ from tests.conftest import (
     make_user,
     sent_messages,
 )
+from tests.test_erasure_traces import rows_naming
 from tests.test_history import add_assessment, add_exposure, add_session, make_lot, page_text
 
 REQUESTED = datetime(2026, 6, 1, 10, tzinfo=UTC)
@@ -196,6 +197,9 @@ def test_the_request_erases_the_login_and_own_data_at_once_and_keeps_the_treatme
     assert record is not None and record.display_name == "Ada Client"
     assert (record.email, record.user_id) == (None, None)
     assert record.erasure_requested_at is not None
+    # Nothing derived from the erased sun log and ratings, and the due list no longer has them.
+    assert (record.next_touch_up_on, record.touch_up_due_now) == (None, False)
+    assert rows_naming(("a@clients.test",)) == []
     kept = db.session.get(TreatmentSession, ids["kept_session"])
     assert kept is not None
     assert {p.pigment_lot_id for p in kept.placements} == {ids["lot_id"]}
@@ -527,3 +531,24 @@ def test_a_requested_record_is_never_planned_for_nor_invited_again(
 
     assert planned.created == 0
     assert count(Reminder, Reminder.client_id == record.id) == 0
+
+
+def test_a_requested_record_is_not_projected_again_when_the_practice_changes_its_threshold(
+    app: Flask, personas: Personas
+) -> None:
+    import dataclasses
+
+    from smptrack.services import practice_settings
+
+    ids = give_a_history(app, personas)
+    request(app, personas)
+    p = personas.practitioner_p
+    current = practice_settings.practice_input_of(p)
+
+    _, replanned = practice_settings.update_practice_settings(
+        p, dataclasses.replace(current, touch_up_threshold_pct=60), now=REQUESTED
+    )
+    db.session.commit()
+
+    assert replanned == 0  # A's is P's only record, and it is kept only for the duty
+    assert db.session.get(Client, ids["record_id"]).next_touch_up_on is None

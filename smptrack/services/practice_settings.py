@@ -113,7 +113,13 @@ def update_practice_settings(
         row.appointment_reminder_hours = reminder_hours
     db.session.flush()
     clients = db.session.scalars(
-        sa.select(Client).where(Client.practice_id == practice_id_of(actor)).order_by(Client.id)
+        sa.select(Client)
+        .where(
+            Client.practice_id == practice_id_of(actor),
+            # Records kept after an erasure request are neither projected nor planned (issue 13).
+            Client.erasure_requested_at.is_(None),
+        )
+        .order_by(Client.id)
     ).all()
     count = 0
     for start in range(0, len(clients), _REPLAN_BATCH):

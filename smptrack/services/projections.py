@@ -537,7 +537,9 @@ def refresh_stale(now: datetime, session: so.Session | None = None) -> list[int]
         clients = [
             c
             for c in session.scalars(sa.select(Client).where(Client.id.in_(sorted(stale)))).all()
-            if c not in session.deleted
+            # A record kept only for the practice's retention duty (issue 13) is not projected:
+            # its client asked for erasure and is never reminded or listed as due again.
+            if c not in session.deleted and c.erasure_requested_at is None
         ]
         loaded = load_inputs_many(clients) if clients else {}
         projected = []
