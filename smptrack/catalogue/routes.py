@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -16,7 +17,7 @@ from smptrack.formdata import refuse_unexpected
 from smptrack.services import catalogue as service
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import Page
-from smptrack.web import int_arg, role_required, utc_now
+from smptrack.web import int_arg, role_required, safe_next, utc_now
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,16 +76,39 @@ def index():
             else:
                 db.session.commit()
                 flash(f"{pigment.label} is in your catalogue. Add its lot next.", "success")
-                return redirect(url_for("catalogue.pigment", pigment_id=pigment.id))
+                return redirect(
+                    url_for("catalogue.pigment", pigment_id=pigment.id, **_return_arg())
+                )
     page = _page_of(service.list_pigments(current_user), int_arg("page", 1))
-    return render_template("catalogue/index.html", form=form, page=page), status
+    return render_template(
+        "catalogue/index.html", form=form, page=page, return_arg=_return_arg()
+    ), status
+
+
+def _return_arg() -> dict[str, str]:
+    """``{"next": ...}`` while a lot is being added from a session form (issue 13 item 4), so
+    the pigment and lot pages pass it on; empty when absent or not a path on this site."""
+    target = safe_next(request.args.get("next"), "")
+    return {"next": target} if target else {}
+
+
+def _back_with_lot(target: str, lot_id: int) -> str:
+    """``target`` (a safe local path) with ``lot=<lot_id>`` added to its query."""
+    parts = urlsplit(target)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lot"]
+    query.append(("lot", str(lot_id)))
+    return urlunsplit(("", "", parts.path, urlencode(query), parts.fragment))
 
 
 def _render_pigment(pigment_id: int, form: LotForm, status: int):
     pigment = service.get_pigment(current_user, pigment_id)
     return (
         render_template(
-            "catalogue/pigment.html", pigment=pigment, form=form, today=utc_now().date()
+            "catalogue/pigment.html",
+            pigment=pigment,
+            form=form,
+            today=utc_now().date(),
+            return_arg=_return_arg(),
         ),
         status,
     )
@@ -114,6 +138,9 @@ def add_lot(pigment_id: int):
         else:
             db.session.commit()
             flash(f"Lot {lot.lot_number} is added.", "success")
+            back = _return_arg().get("next")
+            if back:  # added from a session form: back to its draft, with this lot chosen
+                return redirect(_back_with_lot(back, lot.id))
             return redirect(url_for("catalogue.pigment", pigment_id=pigment_id))
     return _render_pigment(pigment_id, form, status)
 
