@@ -183,23 +183,21 @@ def test_the_client_page_shows_sessions_with_placements_sun_months_and_assessmen
     response = visit(app, p, f"/clients/{record.id}")
 
     assert response.status_code == 200
-    # The timeline, after the fade chart (which names the same days in its own words).
-    text = page_text(response).split("History", 1)[1]
-    order = [
-        text.index("July 2025"),
-        text.index("2 entries, 120 minutes outdoors"),
-        text.index("April 2025"),
-        text.index("15 April 2025: Crown at 100 %"),
-        text.index("March 2025"),
-        text.index("18 March 2025: Build up session"),
-        text.index("4 March 2025: Initial session"),
-    ]
-    assert order == sorted(order), "months and events run newest first"
+    # Issue 13 item 3: one section per kind of record (no longer one merged timeline), each
+    # newest first, after the fade chart (which names the same days in its own words).
+    text = page_text(response).split("Projected fade", 1)[1]
+    sessions = text[text.index("sessions, newest first") : text.index("of sun log")]
+    sun = text[text.index("of sun log") : text.index("Log sun exposure")]
+    assert sessions.index("18 March 2025: Build up session") < sessions.index(
+        "4 March 2025: Initial session"
+    )
+    assert "July 2025 2 120" in sun, "July: 2 entries, 120 minutes outdoors"
+    assert "15 April 2025: Crown at 100 %" in text
     assert "Nordic Pro Dark Ash, lot DA-77" in text
     assert "Light (1:3)" in text
     assert "First pass on the hairline" in text and "Healed check done" in text
     # The July dose is priced at the treated zones only.
-    july = text[text.index("July 2025") : text.index("April 2025")]
+    july = sun[sun.index("July 2025") :]
     assert "Crown" in july and "Frontal hairline" in july and "Occipital" not in july
 
 
@@ -234,7 +232,10 @@ def test_times_are_shown_in_the_viewers_own_time_zone(app: Flask, personas: Pers
     assert "01 Mar 2026, 03:30 GMT" in client_view
 
 
-def test_a_long_history_is_paginated_by_month(app: Flask, personas: Personas) -> None:
+def test_a_long_sun_log_is_paginated_by_month_in_its_own_section(
+    app: Flask, personas: Personas
+) -> None:
+    # Issue 13 item 3: the sun section pages by ?sun_page (it was ?page for the whole timeline).
     app.config["PAGE_SIZE"] = 2
     for month in (1, 2, 3, 4, 5):
         add_exposure(personas.record_a, date(2025, month, 10))
@@ -243,13 +244,13 @@ def test_a_long_history_is_paginated_by_month(app: Flask, personas: Personas) ->
     p = personas.practitioner_p
 
     first = page_text(visit(app, p, f"/clients/{personas.record_a.id}"))
-    third = page_text(visit(app, p, f"/clients/{personas.record_a.id}?page=3"))
-    junk = visit(app, p, f"/clients/{personas.record_a.id}?page=banana")
+    third = page_text(visit(app, p, f"/clients/{personas.record_a.id}?sun_page=3"))
+    junk = visit(app, p, f"/clients/{personas.record_a.id}?sun_page=banana")
 
     assert "May 2025" in first and "April 2025" in first and "March 2025" not in first
     assert "Page 1 of 3" in first
     assert "January 2025" in third and "February 2025" not in third
-    assert junk.status_code == 200
+    assert junk.status_code == 200 and "May 2025" in page_text(junk)
 
 
 def test_a_client_with_nothing_recorded_sees_an_explanation_not_an_empty_list(
@@ -269,8 +270,9 @@ def test_the_client_sees_their_own_history_and_nothing_of_anyone_elses(
 
     text = page_text(visit(app, personas.client_a, "/me"))
 
-    assert "Pass for Ada" in text
-    assert "Pass for Bea" not in text
+    # By the sessions' dates: a practitioner's notes are internal unless shared (issue 13 item 5).
+    assert "1 May 2025: Initial session" in text
+    assert "2 May 2025" not in text and "Pass for Bea" not in text
     assert "Download all my data" in text and "Erase my account and data" in text
 
 
