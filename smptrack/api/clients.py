@@ -55,6 +55,7 @@ def list_clients(actor: User, query: ClientQuery) -> ClientPage:
     body=ClientCreate,
     response=ClientOut,
     status=201,
+    errors=(409,),
     roles=("practitioner",),
 )
 def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
@@ -65,6 +66,7 @@ def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
         email=body.email,
         time_zone=body.time_zone or current_app.config["DEFAULT_TIME_ZONE"],
         notes=body.notes,
+        confirm_duplicate=body.confirm_duplicate,
         now=now,
     )
     return lambda: client_out(client)  # after the commit, which refreshes the projection

@@ -301,6 +301,11 @@ class ClientCreate(RequestModel):
         None, description="An IANA time zone; the server's default when omitted."
     )
     notes: Notes = ""
+    confirm_duplicate: bool = Field(
+        False,
+        description="Add the client although another record of the practice has this email "
+        "(otherwise 409 `duplicate_email`, naming it in `fields.existing_client_id`).",
+    )
 
 
 class ProfileFields(BaseModel):

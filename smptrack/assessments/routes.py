@@ -18,7 +18,7 @@ from smptrack.services import exposure as sun
 from smptrack.services import photos as photo_service
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
-from smptrack.services.pagination import Page
+from smptrack.services.pagination import Page, clamp_page
 from smptrack.web import commit, int_arg, role_required, utc_now
 
 
@@ -61,11 +61,13 @@ def index(client_id: int):
     ratings.record_list_read(current_user, client, now=now)
     db.session.commit()
     # Loaded after the commit, which would expire them: each row would then be read again.
-    items, total = ratings.assessments_page(client, page=number, per_page=per_page)
+    items, total = ratings.assessments_page(client, page=number, per_page=per_page, clamp=True)
     return render_template(
         "assessments/index.html",
         client=client,
-        page=Page(items=items, page=number, per_page=per_page, total=total),
+        page=Page(
+            items=items, page=clamp_page(number, total, per_page), per_page=per_page, total=total
+        ),
         labels=ASSESSOR_LABELS,
         may_delete=lambda a: ratings.may_delete(current_user, a),
     )

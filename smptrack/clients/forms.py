@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from smptrack.domain import limits
@@ -18,6 +18,8 @@ class ClientForm(BaseForm):
     )
     time_zone = TimeZoneField(description="Reminders reach the client in their own daytime.")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=limits.NOTES_MAX)])
+    # Shown once the email matched another record (issue 13): ticking it adds this one anyway.
+    confirm_duplicate = BooleanField("Yes, add another client with this email")
     submit = SubmitField("Add client")
 
 

@@ -46,6 +46,7 @@ def index():
 @role_required("practitioner")
 def new():
     form = ClientForm()
+    duplicate = None  # the record whose email this one repeats, named on the page
     if request.method == "GET":
         form.time_zone.data = current_user.time_zone or current_app.config["DEFAULT_TIME_ZONE"]
     if form.validate_on_submit():
@@ -57,8 +58,13 @@ def new():
                 email=form.email.data,
                 time_zone=form.time_zone.data,
                 notes=form.notes.data or "",
+                confirm_duplicate=bool(form.confirm_duplicate.data),
                 now=now,
             )
+        except client_service.DuplicateClient as exc:
+            db.session.rollback()
+            form.email.errors = [exc.message]
+            duplicate = exc.existing
         except ServiceError as exc:
             db.session.rollback()
             for name, message in exc.fields.items():
@@ -70,7 +76,7 @@ def new():
             flash(f"{client.display_name} is added.", "success")
             return redirect(url_for("clients.show", client_id=client.id))
     status = 422 if form.errors else 200
-    return render_template("clients/new.html", form=form), status
+    return render_template("clients/new.html", form=form, duplicate=duplicate), status
 
 
 @bp.route("/<int:client_id>")

@@ -33,6 +33,7 @@ def index():
         before,
         page=int_arg("page", 1),
         per_page=int(current_app.config["PAGE_SIZE"]),
+        clamp=True,
     )
     status = 422 if error else 200
     return render_template(

@@ -29,7 +29,7 @@ from smptrack.services import access, photo_timeline
 from smptrack.services import photos as photo_service
 from smptrack.services import profile as profiles
 from smptrack.services.errors import ServiceError
-from smptrack.services.pagination import Page
+from smptrack.services.pagination import Page, clamp_page
 from smptrack.web import commit, int_arg, role_required, utc_now
 
 
@@ -68,13 +68,15 @@ def _render_index(client: Client, form: PhotoForm, status: int = 200):
     number = int_arg("page", 1)
     zone, whole = _zone_arg()
     items, total = photo_service.photos_page(
-        client, page=number, per_page=per_page, zone=zone, whole_scalp=whole
+        client, page=number, per_page=per_page, zone=zone, whole_scalp=whole, clamp=True
     )
     return render_template(
         "photos/index.html",
         client=client,
         form=form,
-        page=Page(items=items, page=number, per_page=per_page, total=total),
+        page=Page(
+            items=items, page=clamp_page(number, total, per_page), per_page=per_page, total=total
+        ),
         zone_filter="whole" if whole else zone,
         may_delete=lambda p: access.may_delete_photo(current_user, client, p),
     ), status

@@ -88,7 +88,10 @@ def mine():
         form=form,
         upcoming=service.upcoming_of(client),
         history=service.history_of(
-            client, page=int_arg("page", 1), per_page=int(current_app.config["PAGE_SIZE"])
+            client,
+            page=int_arg("page", 1),
+            per_page=int(current_app.config["PAGE_SIZE"]),
+            clamp=True,
         ),
         **_labels(),
     ), status
@@ -111,7 +114,10 @@ def client_index(client_id: int):
         touch_up_form=TouchUpNowForm() if manages else None,
         upcoming=service.upcoming_of(client),
         history=service.history_of(
-            client, page=int_arg("page", 1), per_page=int(current_app.config["PAGE_SIZE"])
+            client,
+            page=int_arg("page", 1),
+            per_page=int(current_app.config["PAGE_SIZE"]),
+            clamp=True,
         ),
         failed=service.failed_count(client),
         prefs=reminder_facts.preferences_of(client),

@@ -20,6 +20,7 @@ from smptrack.models import Client, FadeAssessment
 from smptrack.services import access, audit, date_bounds
 from smptrack.services.access import Actor, refused, visible_clients
 from smptrack.services.errors import Forbidden, ValidationFailed
+from smptrack.services.pagination import clamp_page
 from smptrack.services.profile import client_today, require_acts_for
 
 NOTE_MAX_CHARS = ASSESSMENT_NOTE_MAX
@@ -192,7 +193,7 @@ def _audit(actor: Actor, action: str, assessment: FadeAssessment, now: datetime)
 
 
 def assessments_page(
-    client: Client, *, page: int, per_page: int
+    client: Client, *, page: int, per_page: int, clamp: bool = False
 ) -> tuple[list[FadeAssessment], int]:
     """One page of the client's assessments, newest first, and how many there are in all."""
     total = (
@@ -208,7 +209,8 @@ def assessments_page(
         .where(FadeAssessment.client_id == client.id)
         .order_by(FadeAssessment.assessed_on.desc(), FadeAssessment.id.desc())
         .limit(per_page)
-        .offset((max(1, page) - 1) * per_page)
+        # ``clamp``: a page read by a person, which shows ``clamp_page``'s page past the end.
+        .offset(((clamp_page(page, total, per_page) if clamp else max(1, page)) - 1) * per_page)
     )
     return list(items), total
 

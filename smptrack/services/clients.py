@@ -22,10 +22,39 @@ from smptrack.services.access import (
     visible_clients,
 )
 from smptrack.services.accounts import check_time_zone, normalise_email
-from smptrack.services.errors import ValidationFailed
-from smptrack.services.pagination import Page
+from smptrack.services.errors import Conflict, ValidationFailed
+from smptrack.services.pagination import Page, clamp_page
 
 SORTS = ("name", "touch_up")
+
+
+class DuplicateClient(Conflict):
+    """Another record of the practice has this email (issue 13 item 6): refused unless the
+    practitioner confirms that this is another person (a couple sharing an address, say).
+    ``existing`` is that record; the message names it, so the practitioner can open it."""
+
+    code = "duplicate_email"
+
+    def __init__(self, existing: Client) -> None:
+        self.existing = existing
+        message = (
+            f"{existing.display_name} ({existing.email}) already has a record: open it, or "
+            "confirm to add another client with this email."
+        )
+        super().__init__(message, {"email": message, "existing_client_id": str(existing.id)})
+
+
+def client_with_email(actor: Actor, email: str) -> Client | None:
+    """The first record of ``actor``'s practice whose email is ``email`` (case-insensitive)."""
+    return db.session.scalar(
+        sa.select(Client)
+        .where(
+            Client.practice_id == practice_id_of(actor),
+            sa.func.lower(Client.email) == email.lower(),
+        )
+        .order_by(Client.id)
+        .limit(1)
+    )
 
 
 def create_client(
@@ -35,9 +64,14 @@ def create_client(
     email: str | None,
     time_zone: str,
     notes: str = "",
+    confirm_duplicate: bool = False,
     now: datetime,
 ) -> Client:
-    """A new record in ``actor``'s practice. The email is optional until an invitation."""
+    """A new record in ``actor``'s practice. The email is optional until an invitation.
+
+    Raises ``DuplicateClient`` (409) when another record of the practice has the same email,
+    case-insensitively, unless ``confirm_duplicate``; ``ValidationFailed`` for bad fields.
+    """
     require_practitioner(actor)
     fields: dict[str, str] = {}
     name_problem = text_rule.problem(display_name or "")
@@ -64,6 +98,10 @@ def create_client(
         fields["notes"] = f"Keep notes under {NOTES_MAX:,} characters."
     if fields:
         raise ValidationFailed("Please correct the highlighted fields.", fields)
+    if normalised is not None and not confirm_duplicate:
+        existing = client_with_email(actor, normalised)
+        if existing is not None:
+            raise DuplicateClient(existing)
     client = Client(
         practice_id=practice_id_of(actor),
         practitioner_id=actor.id,
@@ -155,7 +193,9 @@ def list_client_lines(
 ) -> Page[ClientLine]:
     """The same page as ``list_clients`` for the list page: its columns and each client's latest
     session, in two queries (the count and the page) whatever the page size."""
-    query, total, offset = _listing(actor, search, sort, page, per_page)
+    query, total, _ = _listing(actor, search, sort, page, per_page)
+    page = clamp_page(page, total, per_page)  # a page read by a person (the API's does not)
+    offset = (page - 1) * per_page
     # Plain Core rows on the session's connection: columns, not entities, so the ORM's result
     # processing would only add per-row work.
     rows = db.session.connection().execute(
@@ -172,7 +212,7 @@ def list_client_lines(
         .offset(offset)
     )
     items = [ClientLine(*row) for row in rows.all()]  # one fetchall, not a fetch per row
-    return Page(items=items, page=max(1, page), per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def _listing(

@@ -2,10 +2,14 @@
 
 The rule, decided for issue 13:
 
-- A **session** may be dated any past day while the client has none (it becomes the first).
-  After that, a new session may not be dated before the first one: back-dating one would
-  silently make it the first and shift every projection and reminder that counts from there.
-  Changing the first session's own date stays free (it is the first, whichever day it was).
+- A **session the practice records** may be dated any past day while the client has none (it
+  becomes the first). After that, it may not be dated before the first one: back-dating one
+  (2016 typed for 2026) would silently make it the first and shift every projection and
+  reminder that counts from there. Changing the first session's own date stays free (it is
+  the first, whichever day it was). A practice entering a client's older history records it
+  oldest first.
+- A **session the client logs themself** may be dated before the first: clients log the
+  sessions they had elsewhere after the fact, in whatever order they find the dates.
 - An **assessment** rates the fade of a treatment, so it may not be dated before the first
   session. A client with no session yet (one treated elsewhere, not logged) may still rate
   any past day: there is nothing to be before.
@@ -35,10 +39,17 @@ def first_session_on(client_id: int, *, excluding_id: int | None = None) -> date
 
 
 def session_date_problem(
-    client_id: int, performed_on: date, *, editing: TreatmentSession | None = None
+    client_id: int,
+    performed_on: date,
+    *,
+    by_practice: bool,
+    editing: TreatmentSession | None = None,
 ) -> str | None:
     """Why ``performed_on`` cannot be the date of a (new, or ``editing``) session of
-    ``client_id``, or None. Flushes nothing; reads the committed and flushed sessions."""
+    ``client_id`` recorded by the practice (``by_practice``) or the client, or None. Flushes
+    nothing; reads the committed and flushed sessions."""
+    if not by_practice:
+        return None
     others_first = first_session_on(client_id, excluding_id=editing.id if editing else None)
     if others_first is None or performed_on >= others_first:
         return None

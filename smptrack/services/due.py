@@ -9,10 +9,12 @@ import sqlalchemy as sa
 from smptrack.extensions import db
 from smptrack.models import Client
 from smptrack.services.access import Actor, require_practitioner, visible_clients
-from smptrack.services.pagination import Page
+from smptrack.services.pagination import Page, clamp_page
 
 
-def due_clients(actor: Actor, before: date, *, page: int = 1, per_page: int = 25) -> Page:
+def due_clients(
+    actor: Actor, before: date, *, page: int = 1, per_page: int = 25, clamp: bool = False
+) -> Page:
     """Clients whose window opens before ``before`` (or who are due now), by most likely date.
 
     Reads only the projection materialised on each client: an indexed query, no model runs.
@@ -23,7 +25,8 @@ def due_clients(actor: Actor, before: date, *, page: int = 1, per_page: int = 25
         sa.or_(Client.touch_up_earliest_on < before, Client.touch_up_due_now.is_(True)),
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    # ``clamp``: a page a person reads shows the last page for one past the end (pagination).
+    page = clamp_page(page, total, per_page) if clamp else max(1, page)
     items = list(
         db.session.scalars(
             query.order_by(Client.next_touch_up_on, Client.display_name, Client.id)

@@ -31,6 +31,14 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
+def clamp_page(page: int, total: int, per_page: int) -> int:
+    """``page`` brought into 1..last (issue 13: "?page=99" of 2 shows page 2, 0 or less page
+    1), for pages a person reads. The API does not clamp: a program paging on until a page
+    comes back empty would never stop if a page past the end answered with the last one."""
+    last = max(1, -(-max(0, total) // max(1, per_page)))
+    return min(max(1, page), last)
+
+
 def paginate(items: Sequence[T], page: int, per_page: int) -> Page[T]:
     """Slice ``items``; a page past the end shows the last page rather than nothing."""
     per_page = max(1, per_page)

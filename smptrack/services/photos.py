@@ -36,6 +36,7 @@ from smptrack.models import Client, FadeAssessment, Photo, TreatmentSession, Use
 from smptrack.services import access, audit
 from smptrack.services.access import Actor
 from smptrack.services.errors import Forbidden, ValidationFailed
+from smptrack.services.pagination import clamp_page
 from smptrack.services.profile import client_today
 
 log = logging.getLogger(__name__)
@@ -304,7 +305,13 @@ def delete_photo(actor: Actor, photo: Photo, *, now: datetime) -> None:
 
 
 def photos_page(
-    client: Client, *, page: int, per_page: int, zone: str | None = None, whole_scalp=False
+    client: Client,
+    *,
+    page: int,
+    per_page: int,
+    zone: str | None = None,
+    whole_scalp=False,
+    clamp: bool = False,
 ) -> tuple[list[Photo], int]:
     """One page of ``client``'s photos, newest first (of one zone, or of the whole scalp when
     ``whole_scalp``), and how many there are in all."""
@@ -319,7 +326,8 @@ def photos_page(
         .where(*where)
         .order_by(Photo.taken_on.desc(), Photo.id.desc())
         .limit(per_page)
-        .offset((max(1, page) - 1) * per_page)
+        # ``clamp``: a page read by a person, which shows ``clamp_page``'s page past the end.
+        .offset(((clamp_page(page, total, per_page) if clamp else max(1, page)) - 1) * per_page)
     )
     return list(items), total
 

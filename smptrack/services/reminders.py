@@ -31,7 +31,7 @@ from smptrack.models import Client, Reminder
 from smptrack.services import audit
 from smptrack.services.access import Actor, require_practice_of
 from smptrack.services.errors import Conflict, ValidationFailed
-from smptrack.services.pagination import Page
+from smptrack.services.pagination import Page, clamp_page
 from smptrack.services.reminder_facts import (
     PracticeProtocol,
     booked_appointments,
@@ -324,14 +324,20 @@ def upcoming_of(client: Client, limit: int = 50) -> list[Reminder]:
 
 
 def history_of(
-    client: Client, *, page: int = 1, per_page: int = 25, statuses: tuple[str, ...] = HISTORY
+    client: Client,
+    *,
+    page: int = 1,
+    per_page: int = 25,
+    statuses: tuple[str, ...] = HISTORY,
+    clamp: bool = False,
 ) -> Page:
     """Sent, failed, cancelled and skipped reminders, newest first, one page at a time."""
     query = sa.select(Reminder).where(
         Reminder.client_id == client.id, Reminder.status.in_(statuses)
     )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    # ``clamp``: a page a person reads shows the last page for one past the end (pagination).
+    page = clamp_page(page, total, per_page) if clamp else max(1, page)
     items = list(
         db.session.scalars(
             query.order_by(

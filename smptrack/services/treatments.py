@@ -148,7 +148,9 @@ def _check(
     elif performed_on < EARLIEST_DATE:
         fields["performed_on"] = f"Enter a date from {EARLIEST_DATE.year} onwards."
     else:
-        problem = date_bounds.session_date_problem(client.id, performed_on, editing=editing)
+        problem = date_bounds.session_date_problem(
+            client.id, performed_on, by_practice=actor.role != "client", editing=editing
+        )
         if problem is not None:
             fields["performed_on"] = problem
     if data.kind not in SESSION_KINDS:
