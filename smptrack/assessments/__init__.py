@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("assessments", __name__)
 
-from smptrack.assessments import routes  # noqa: E402,F401
+from smptrack.assessments import routes, zones  # noqa: E402,F401

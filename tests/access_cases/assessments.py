@@ -72,6 +72,20 @@ CASES = [
         "/clients/{a}/assessments/new",
         _record_a(422),
     ),
+    # Several zones in one form (issue 13 item 4): an empty post rates nothing, so 422.
+    Case(
+        "GET",
+        "/clients/<int:client_id>/assessments/zones",
+        "/clients/{a}/assessments/zones",
+        _record_a(200),
+        shows={"client_a": ("Rate my zones", "Crown"), "practitioner_p": ("Ada Client",)},
+    ),
+    Case(
+        "POST",
+        "/clients/<int:client_id>/assessments/zones",
+        "/clients/{a}/assessments/zones",
+        _record_a(422),
+    ),
     Case(
         "GET",
         "/assessments/<int:assessment_id>/delete",
