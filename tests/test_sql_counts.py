@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from smptrack.extensions import db
 from smptrack.models import Client, Reminder, User
 from smptrack.services import accounts, projections
-from tests.conftest import PERSONA_NAMES, Personas, log_in, statements_sent
+from tests.conftest import PERSONA_NAMES, Personas, log_in, make_client, statements_sent
 from tests.test_access_matrix import CASES, _placeholders
 from tests.test_history import ZONES3, add_assessment, add_exposure, add_session, make_lot
 
@@ -135,3 +135,40 @@ def test_every_read_runs_as_many_statements_for_a_long_history_as_for_a_short_on
     assert len(record_reads) >= 15
     assert {"GET /me", "GET /clients/", "GET /due"} <= counted_routes
     assert {persona for _, persona in short} >= {"practitioner_p", "client_a"}
+
+
+def test_a_members_home_runs_as_many_statements_for_a_busy_practice_as_for_an_empty_one(
+    app: Flask, personas: Personas
+) -> None:
+    """Issue 13 item 2: every block of /home is a LIMITed list and one COUNT, so a practice with
+    a due client, a failed reminder, an unsigned consent and activity in every block costs the
+    same statements as one with twenty of each."""
+    from tests.test_home import a_busy_practice, due, failed_reminder
+
+    users = {"practitioner_p": personas.practitioner_p, "front_desk_p": personas.front_desk_p}
+    browsers = {name: log_in(app.test_client(), user) for name, user in users.items()}
+
+    def count() -> dict[str, int]:
+        counts = {}
+        for name, browser in browsers.items():
+            for _attempt in ("warm", "count"):
+                with app.app_context(), statements_sent() as statements:
+                    response = browser.get("/home")
+                assert response.status_code == 200
+            counts[name] = len(statements)
+        return counts
+
+    empty = count()
+    a_busy_practice(personas)
+    busy = count()
+    for n in range(20):
+        record = make_client(personas.practitioner_p, f"Due {n:02}", email=f"d{n}@clients.test")
+        due(record, date.today() - timedelta(days=n), date.today() - timedelta(days=300))
+        failed_reminder(record, f"550 number {n}")
+    db.session.commit()
+    busier = count()
+
+    assert busy == busier
+    # Without a consent text there is no unsigned block to list (its two statements fewer).
+    assert {name: n + 2 for name, n in empty.items()} == busy
+    assert busy["practitioner_p"] <= 13 and busy["front_desk_p"] <= 6
