@@ -204,6 +204,7 @@ def register_blueprints(app: Flask) -> None:
     from smptrack.exposure import bp as exposure_bp
     from smptrack.follow_up import bp as follow_up_bp
     from smptrack.home import bp as home_bp
+    from smptrack.onboarding import bp as onboarding_bp
     from smptrack.photos import bp as photos_bp
     from smptrack.practice import bp as practice_bp
     from smptrack.practice_model import bp as practice_model_bp
@@ -229,6 +230,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(follow_up_bp)
     app.register_blueprint(practice_model_bp)
     app.register_blueprint(practice_bp)
+    app.register_blueprint(onboarding_bp)
     app.register_blueprint(appointments_bp)
     app.register_blueprint(calendar_feeds_bp)
     app.register_blueprint(consent_bp)
