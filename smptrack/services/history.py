@@ -1,7 +1,8 @@
-"""One client's whole history, loaded in a bounded number of queries, and the audit trail.
+"""One client's whole history, loaded in a bounded number of queries, and the audit trail's rows.
 
-The history page shows every session with its placements and pigment lots, the sun log summed by
-month, and the fade assessments, merged into one timeline. However long the history, loading it
+The client page's sections (services.overview) and its fade chart read every session with its
+placements and pigment lots, the sun log summed by month, and the fade assessments; the page
+shows a few of each, the chart marks them all. However long the history, loading it
 costs three SELECTs: the sessions with their placements, lots, pigments and the names of who
 performed and logged them joined, the assessments with their assessors' names, and the sun log
 (the monthly doses the writes stored). They load columns into small frozen records, not ORM
@@ -13,11 +14,9 @@ Nothing here writes.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -25,7 +24,6 @@ import sqlalchemy.orm as so
 from smptrack.domain.vocabulary import ZONES
 from smptrack.extensions import db
 from smptrack.models import (
-    AuditEvent,
     Client,
     FadeAssessment,
     Pigment,
@@ -35,9 +33,6 @@ from smptrack.models import (
     TreatmentSession,
     User,
 )
-from smptrack.services.pagination import Page
-
-T = TypeVar("T")
 
 
 class SunMonth:
@@ -137,32 +132,12 @@ class AssessmentLine:
     notes_shared: bool  # the client reads a practitioner's note (access.may_read_notes)
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEvent:
-    """A dated thing on the timeline: a treatment session or a fade assessment."""
-
-    on: date
-    kind: str  # "session" or "assessment"
-    item: SessionLine | AssessmentLine
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryMonth:
-    """One month of the timeline: its sun summary (if anything was logged) and its events, newest
-    first."""
-
-    month: date
-    sun: SunMonth | None
-    events: list[TimelineEvent]
-
-
 @dataclass(frozen=True)
 class ClientHistory:
     client: Client
     sessions: list[SessionLine]  # newest first, with their placements
     assessments: list[AssessmentLine]  # newest first
     sun_months: list[SunMonth]  # newest first
-    months: list[HistoryMonth]  # the merged timeline, newest first
     treated_zones: list[str]  # in the order of the zone vocabulary
     people: dict[int, str]  # user id -> display name, for "logged by" and "assessed by"
 
@@ -311,7 +286,6 @@ def client_history(client: Client) -> ClientHistory:
         sessions=sessions,
         assessments=assessments,
         sun_months=sun_months,
-        months=_merge(sessions, assessments, sun_months),
         treated_zones=treated_zones,
         people=people,
     )
@@ -327,39 +301,7 @@ def _sun_months(client: Client, zones: list[str]) -> list[SunMonth]:
     ]
 
 
-def _merge(
-    sessions: Sequence[SessionLine],
-    assessments: Sequence[AssessmentLine],
-    sun_months: Sequence[SunMonth],
-) -> list[HistoryMonth]:
-    events: dict[date, list[TimelineEvent]] = defaultdict(list)
-    for treatment in sessions:
-        events[treatment.performed_on.replace(day=1)].append(
-            TimelineEvent(on=treatment.performed_on, kind="session", item=treatment)
-        )
-    for assessment in assessments:
-        events[assessment.assessed_on.replace(day=1)].append(
-            TimelineEvent(on=assessment.assessed_on, kind="assessment", item=assessment)
-        )
-    sun = {month.month: month for month in sun_months}
-    months = sorted(set(events) | set(sun), reverse=True)
-    # On one day the assessment follows the session it rates; newest first puts it on top.
-    order = {"assessment": 1, "session": 0}
-    return [
-        HistoryMonth(
-            month=month,
-            sun=sun.get(month),
-            events=sorted(
-                events.get(month, []),
-                key=lambda e: (e.on, order[e.kind], e.item.id),
-                reverse=True,
-            ),
-        )
-        for month in months
-    ]
-
-
-# --- the audit trail ------------------------------------------------------------------------
+# --- the audit trail (its page is read by services.overview) ---------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,28 +321,3 @@ class AuditEntry:
 class AuditLine:
     event: AuditEntry
     actor_name: str | None  # None: the person's login was erased, or the system acted
-
-
-_AUDIT_COLUMNS = tuple(getattr(AuditEvent, name) for name in AuditEntry.__dataclass_fields__)
-
-
-def audit_page(client_id: int, *, page: int, per_page: int) -> Page[AuditLine]:
-    """One page of the audit events about ``client_id``, newest first, with who acted (2 queries).
-
-    The caller has checked that the viewer runs this client's practice.
-    """
-    where = AuditEvent.client_id == client_id
-    total = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(where)) or 0
-    per_page = max(1, per_page)
-    last = max(1, -(-total // per_page))
-    page = min(max(1, page), last)
-    rows = db.session.execute(
-        sa.select(*_AUDIT_COLUMNS, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(where)
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    items = [AuditLine(event=AuditEntry(*row[:-1]), actor_name=row[-1]) for row in rows]
-    return Page(items=items, page=page, per_page=per_page, total=total)
