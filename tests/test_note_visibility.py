@@ -325,3 +325,15 @@ def test_may_see_control_refuses_an_unknown_action(personas: Personas) -> None:
     assert not access.may_see_control(
         personas.practitioner_p, "delete_evrything", personas.record_a
     )
+
+
+def test_the_practitioner_sees_whether_a_sessions_notes_are_shared(
+    app: Flask, personas: Personas
+) -> None:
+    internal = practice_session(personas, shared=False)
+    body = page(app, personas.practitioner_p, f"/sessions/{internal}").get_data(as_text=True)
+    assert "Notes (internal)" in body
+    db.session.get(TreatmentSession, internal).notes_shared = True
+    db.session.commit()
+    body = page(app, personas.practitioner_p, f"/sessions/{internal}").get_data(as_text=True)
+    assert "Notes (shared with the client)" in body
