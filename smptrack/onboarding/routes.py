@@ -55,6 +55,20 @@ class WelcomeForm(BaseForm):
     submit = SubmitField("Save and record the first session")
 
 
+SECTIONS = {
+    "practice": ("practice_name",),
+    "lot": (
+        "pigment_brand",
+        "pigment_line",
+        "pigment_shade",
+        "pigment_base",
+        "lot_lot_number",
+        "lot_expires_on",
+    ),
+    "client": ("client_display_name", "client_email", "client_time_zone"),
+}
+
+
 @bp.app_context_processor
 def _checklist() -> dict:
     """``checklist`` for templates/onboarding/_checklist.html on the home pages only (a few
@@ -76,7 +90,12 @@ def welcome():
     access.require_owner(current_user)
     open_steps = _steps_open()
     form = WelcomeForm()
-    if request.method == "GET":
+    # A step already done is not asked again: its fields leave the form (and are refused).
+    for step, names in SECTIONS.items():
+        if not open_steps[step]:
+            for name in names:
+                delattr(form, name)
+    if request.method == "GET" and open_steps["client"]:
         form.client_time_zone.data = (
             current_user.time_zone or current_app.config["DEFAULT_TIME_ZONE"]
         )
@@ -96,11 +115,11 @@ def welcome():
                 )
                 if open_steps["lot"]
                 else None,
-                lot_number=form.lot_lot_number.data or "",
-                lot_expires_on=form.lot_expires_on.data,
+                lot_number=form.lot_lot_number.data or "" if open_steps["lot"] else "",
+                lot_expires_on=form.lot_expires_on.data if open_steps["lot"] else None,
                 client_name=form.client_display_name.data or "" if open_steps["client"] else None,
-                client_email=form.client_email.data or None,
-                client_time_zone=form.client_time_zone.data,
+                client_email=form.client_email.data or None if open_steps["client"] else None,
+                client_time_zone=form.client_time_zone.data if open_steps["client"] else "UTC",
             )
             try:
                 made = service.set_up(current_user, data, now=now)
