@@ -6,7 +6,15 @@ session shows the client's page with its projection: five page loads from sign-u
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from wtforms import DateField, EmailField, RadioField, StringField, SubmitField
 from wtforms.validators import Length, Optional
@@ -73,7 +81,10 @@ SECTIONS = {
 def _checklist() -> dict:
     """``checklist`` for templates/onboarding/_checklist.html on the home pages only (a few
     queries; other pages never pay for it). The home view may pass its own instead."""
-    if request.blueprint != "home" or not current_user.is_authenticated:
+    # Mail is rendered outside any request (the scheduler's sender): no home page there.
+    if not has_request_context() or request.blueprint != "home":
+        return {}
+    if not current_user.is_authenticated:
         return {}
     return {"checklist": service.checklist_for(current_user)}
 
