@@ -241,6 +241,18 @@ def test_a_record_whose_retention_has_already_ended_goes_at_once(
 def test_nothing_is_mailed_to_a_client_after_their_request(app: Flask, personas: Personas) -> None:
     app.config["REMINDER_RESPECT_WAKING_HOURS"] = False
     ids = give_a_history(app, personas)
+    # The control: B's reminder is sent by the same sweeps, so the sender does work.
+    db.session.add(
+        Reminder(
+            client_id=personas.record_b.id,
+            recipient_email=personas.client_b.email,
+            kind="self_check",
+            due_at=REQUESTED,
+            dedupe_key=f"test:{personas.record_b.id}:self_check",
+            payload={"details": {}},
+        )
+    )
+    db.session.commit()
     request(app, personas)
     record = db.session.get(Client, ids["record_id"])
 
@@ -252,7 +264,9 @@ def test_nothing_is_mailed_to_a_client_after_their_request(app: Flask, personas:
         Sender(app).send_due(lambda later=later: later + timedelta(days=400))
 
     assert count(Reminder, Reminder.client_id == ids["record_id"]) == 0
-    assert [m for m in sent_messages(app) if "a@clients.test" in str(m["To"])] == []
+    recipients = [str(m["To"]) for m in sent_messages(app)]
+    assert any("b@clients.test" in to for to in recipients), recipients
+    assert not any("a@clients.test" in to for to in recipients), recipients
 
 
 # --- the page before confirming -----------------------------------------------------------------
