@@ -13,6 +13,7 @@ from flask import current_app
 from smptrack.extensions import db
 from smptrack.models import Client, Pigment, PigmentLot, Reminder, TreatmentSession, User
 from smptrack.services import accounts, consents, demo, follow_up, members, projections, unsubscribe
+from smptrack.services import questionnaire as answers_service
 
 LOGINS = {
     "owner": (demo.PRACTITIONER_EMAIL, demo.PRACTITIONER_PASSWORD),
@@ -104,3 +105,17 @@ def emailed_links() -> dict[str, str]:
     }
     db.session.commit()
     return links
+
+
+def questionnaire_answers(client_id: int) -> int:
+    """The demo client answers the health questionnaire (the demo has no answers); the id of
+    the answers, whose profile offer is a page of its own. Commits."""
+    client_user = db.session.scalar(sa.select(User).where(User.email == demo.CLIENT_EMAIL))
+    answers = answers_service.record_answers(
+        client_user,
+        db.session.get(Client, client_id),
+        answers_service.AnswersInput(blood_thinners=True, allergies="nickel", fitzpatrick=4),
+        now=datetime.now(UTC),
+    )
+    db.session.commit()
+    return answers.id
