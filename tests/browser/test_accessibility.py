@@ -225,3 +225,23 @@ def test_no_page_a_role_reaches_has_a_serious_accessibility_violation(
     excused = NOT_REACHED.get("staff" if role in STAFF else role, {})
     unreached = sorted(may_use(PERSONA[role]) - crawl.rules - set(excused))
     assert unreached == [], f"{role}: routes the crawl never reached: {unreached}"
+
+
+def test_the_check_reports_a_serious_violation_it_is_shown(
+    app: Flask, live_server: str, browser
+) -> None:
+    # The crawl can fail: a page with an unlabelled field and an unnamed button is reported
+    # with its rule, impact and element.
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/auth/login")
+        page.evaluate(
+            """() => document.querySelector('main').insertAdjacentHTML('beforeend',
+                 '<input id="unlabelled-field" type="text"><button id="no-name"></button>')"""
+        )
+        found = {(v["id"], v["impact"], *v["targets"]) for v in axe_violations(page)}
+    finally:
+        context.close()
+    assert ("label", "critical", "#unlabelled-field") in found
+    assert ("button-name", "critical", "#no-name") in found
