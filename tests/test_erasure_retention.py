@@ -492,6 +492,7 @@ def test_the_retention_form_rerenders_a_bad_value_and_saves_a_good_one(
     bad = browser.post("/practice/erasure-requests/retention", data={"years": "30"})
     assert bad.status_code == 422
     assert "Enter a whole number of years from 1 to 25." in page_text(bad)
+    assert "for 3 years after their last treatment" in page_text(bad)  # the stored period
     assert erasure.retention_years_of(practice_id) == 3
 
     good = browser.post("/practice/erasure-requests/retention", data={"years": "7"})

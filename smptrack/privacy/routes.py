@@ -127,11 +127,12 @@ def erasure_requests():
         page=int_arg("page", 1),
         per_page=int(current_app.config.get("PAGE_SIZE") or 25),
     )
-    form = RetentionForm(years=erasure.retention_years_of(current_user.practice_id))
+    years = erasure.retention_years_of(current_user.practice_id)
     return render_template(
         "privacy/requests.html",
         page=page,
-        form=form,
+        form=RetentionForm(years=years),
+        years=years,
         may_set=access.is_owner(current_user),
     )
 
@@ -149,9 +150,16 @@ def set_retention():
             form.years.errors = [exc.fields.get("years", exc.message)]
         else:
             db.session.commit()
-            flash(f"Treatment records are now kept {form.years.data} years.", "success")
+            flash(
+                f"Treatment records are now kept for {form.years.data} years after the last "
+                "treatment.",
+                "success",
+            )
             return redirect(url_for("privacy.erasure_requests"))
     page = erasure.requests_of(
         current_user, page=1, per_page=int(current_app.config.get("PAGE_SIZE") or 25)
     )
-    return render_template("privacy/requests.html", page=page, form=form, may_set=True), 422
+    years = erasure.retention_years_of(current_user.practice_id)  # the stored one, not the typo
+    return render_template(
+        "privacy/requests.html", page=page, form=form, years=years, may_set=True
+    ), 422
