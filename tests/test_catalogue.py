@@ -256,13 +256,13 @@ def test_the_recall_csv_downloads_and_parses_back_with_the_csv_module(
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="recall-lot-L-100.csv"'
+    # One row per client, in words (issue 13 item 7; tests/test_recall_notify.py holds more).
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(int(r["client_id"]), int(r["session_id"]), r["zone"]) for r in rows] == (
-        recall_setup["expected"]
-    )
-    assert rows[0]["client_name"] == "Ada Client"
-    assert rows[0]["client_email"] == "a@clients.test"
-    assert rows[0]["performed_on"] == "2026-01-10"
+    assert [(r["Client"], r["Zones"], r["Session dates"]) for r in rows] == [
+        ("Ada Client", "Frontal hairline; Crown; Mid-scalp", "2026-01-10; 2026-03-02"),
+        ("Cy Client", "Strip scar", "2026-02-01"),
+    ]
+    assert rows[0]["Email"] == "a@clients.test"
 
 
 def test_the_recall_csv_defuses_cells_a_spreadsheet_would_run_as_formulas(
@@ -275,8 +275,8 @@ def test_the_recall_csv_defuses_cells_a_spreadsheet_would_run_as_formulas(
     db.session.commit()
     response = log_in(client, p).get(f"/lots/{lot.id}/recall.csv")
     (row,) = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert row["client_name"] == '\'=HYPERLINK("http://evil.example","click")'
-    assert row["client_email"] == "'-x@example.com"
+    assert row["Client"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert row["Email"] == "'-x@example.com"
     assert 'filename="recall-lot-LOT.csv"' in response.headers["Content-Disposition"]
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalogue", __name__)
 
-from smptrack.catalogue import routes  # noqa: E402,F401
+from smptrack.catalogue import recall, routes  # noqa: E402,F401

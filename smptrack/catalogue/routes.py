@@ -1,35 +1,20 @@
-"""The pigment catalogue: pigments and lots, and the recall trace of a lot (page and CSV)."""
+"""The pigment catalogue: pigments and lots (the recall pages of a lot are in ``recall.py``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from smptrack.catalogue import bp
 from smptrack.catalogue.forms import LotForm, PigmentForm
-from smptrack.domain import text as text_rule
 from smptrack.extensions import db
 from smptrack.formdata import refuse_unexpected
 from smptrack.services import catalogue as service
 from smptrack.services.errors import ServiceError
 from smptrack.services.pagination import Page
 from smptrack.web import int_arg, role_required, safe_next, utc_now
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-RECALL_COLUMNS = (
-    "client_id",
-    "client_name",
-    "client_email",
-    "session_id",
-    "performed_on",
-    "zone",
-    "placement_id",
-)
 
 
 def _show_errors(form, exc: ServiceError) -> None:
@@ -143,48 +128,3 @@ def add_lot(pigment_id: int):
                 return redirect(_back_with_lot(back, lot.id))
             return redirect(url_for("catalogue.pigment", pigment_id=pigment_id))
     return _render_pigment(pigment_id, form, status)
-
-
-@bp.route("/lots/<int:lot_id>/recall")
-@role_required("practitioner")
-def recall(lot_id: int):
-    lot = service.get_lot(current_user, lot_id)
-    rows = service.recall_trace(current_user, lot_id)
-    page = _page_of(rows, int_arg("page", 1))
-    service.record_recall_read(current_user, page.items, lot.id, now=utc_now())
-    db.session.commit()
-    clients = len({row.client_id for row in rows})
-    return render_template(
-        "catalogue/recall.html", lot=lot, page=page, clients=clients, placements=len(rows)
-    )
-
-
-def csv_safe(value: object) -> str:
-    """``value`` as a CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-@bp.route("/lots/<int:lot_id>/recall.csv")
-@role_required("practitioner")
-def recall_csv(lot_id: int):
-    lot = service.get_lot(current_user, lot_id)
-    rows = service.recall_trace(current_user, lot_id)
-    service.record_recall_read(current_user, rows, lot.id, now=utc_now(), as_csv=True)
-    db.session.commit()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(RECALL_COLUMNS)
-    for row in rows:
-        writer.writerow([csv_safe(getattr(row, column)) for column in RECALL_COLUMNS])
-    safe_number = text_rule.filename_part(lot.lot_number, str(lot.id))
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="recall-lot-{safe_number}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )

@@ -107,6 +107,23 @@ CASES = [
         shows={"practitioner_p": ("Ada Client", "a@clients.test")},
         hides={"practitioner_p": ("Bea Client",)},
     ),
+    Case(
+        "GET",
+        "/lots/<int:lot_id>/recall/notify",
+        "/lots/{cat_lot_p}/recall/notify",
+        practitioner_p_only(200),
+        shows={"practitioner_p": ("CAT-P-1", "1 client will be emailed")},
+        hides={"practitioner_q": ("CAT-P-1",)},
+    ),
+    Case(
+        "POST",
+        "/lots/<int:lot_id>/recall/notify",
+        "/lots/{cat_lot_p}/recall/notify",
+        practitioner_p_only(200),  # a preview: it lists the recipients, sends nothing
+        body={"message": "A recall notice.", "preview": "Preview"},
+        shows={"practitioner_p": ("Ada Client", "a@clients.test")},
+        hides={"practitioner_p": ("Bea Client",)},
+    ),
     # The other way round: P asking for Q's pigment and lot is told nothing exists.
     Case(
         "GET",
