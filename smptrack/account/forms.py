@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import DateField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from smptrack.domain import limits
 from smptrack.forms import BaseForm, TimeZoneField
@@ -17,6 +17,20 @@ class SettingsForm(BaseForm):
 
 class RevokeTokenForm(BaseForm):
     submit = SubmitField("Revoke")
+
+
+class CreateTokenForm(BaseForm):
+    name = StringField(
+        "Token name",
+        validators=[DataRequired("Name the token."), Length(max=limits.TOKEN_NAME_MAX)],
+        description="Say which program uses it, so you know what to revoke later.",
+    )
+    expires_on = DateField(
+        "Expires on (optional)",
+        validators=[Optional()],
+        description="Leave empty for the longest allowed, one year.",
+    )
+    submit = SubmitField("Create token")
 
 
 class ChangePasswordForm(BaseForm):

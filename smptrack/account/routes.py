@@ -9,6 +9,7 @@ from smptrack import charts
 from smptrack.account import bp
 from smptrack.account.forms import (
     ChangePasswordForm,
+    CreateTokenForm,
     EndOtherSessionsForm,
     RevokeTokenForm,
     SettingsForm,
@@ -80,7 +81,9 @@ def settings():
     return _settings_page(form=form, status=422 if form.errors else 200)
 
 
-def _settings_page(*, form=None, password_form=None, status: int = 200):
+def _settings_page(
+    *, form=None, password_form=None, token_form=None, new_token=None, status: int = 200
+):
     now = utc_now()
     idle = timedelta(days=int(current_app.config["LOGIN_SESSION_IDLE_DAYS"]))
     page = render_template(
@@ -92,6 +95,8 @@ def _settings_page(*, form=None, password_form=None, status: int = 200):
         login_sessions=accounts.live_login_sessions(current_user, now, idle),
         current_key_hash=accounts.login_session_key_hash(current_user),
         end_sessions_form=EndOtherSessionsForm(formdata=None),
+        token_form=token_form or CreateTokenForm(formdata=None),
+        new_token=new_token,
     )
     return page, status
 
@@ -164,12 +169,40 @@ def end_other_sessions():
     return render_template("account/end_sessions.html", form=form, others=others)
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():
+    """Make an API token. Its secret is on this one response only (never stored, never in
+    the session cookie or a redirect): only its SHA-256 is kept."""
+    form = CreateTokenForm()
+    if not form.validate_on_submit():
+        return _settings_page(token_form=form, status=422)
+    now = utc_now()
+    limit = timedelta(days=int(current_app.config["API_TOKEN_MAX_AGE_DAYS"]))
+    try:
+        max_age = accounts.token_max_age(now, form.expires_on.data, limit)
+        issued = accounts.issue_api_token(current_user, form.name.data, now, max_age)
+    except ServiceError as exc:
+        db.session.rollback()
+        for name, message in exc.fields.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*list(field.errors), message]
+        return _settings_page(token_form=form, status=422)
+    db.session.commit()
+    page, status = _settings_page(new_token=issued)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id: int):
+    """A confirmation page, then the revocation. Another login's token answers 404."""
+    token = accounts.own_api_token(current_user, token_id)
     form = RevokeTokenForm()
     if form.validate_on_submit():
         accounts.revoke_api_token(current_user, token_id, utc_now())
         db.session.commit()
         flash("The token is revoked; programs using it are now refused.", "success")
-    return redirect(url_for("account.settings"))
+        return redirect(url_for("account.settings"))
+    return render_template("account/revoke_token.html", form=form, token=token)

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import sqlalchemy as sa
@@ -556,6 +556,22 @@ def issue_api_token(user: User, name: str, now: datetime, max_age: timedelta) ->
     return IssuedToken(token=token, secret=secret)
 
 
+def token_max_age(now: datetime, expires_on: date | None, limit: timedelta) -> timedelta:
+    """How long a token made at ``now`` lives: until the start (UTC) of ``expires_on``, or
+    ``limit`` when none is given. ``ValidationFailed`` (field ``expires_on``) for a day that is
+    not after today or beyond ``limit``."""
+    if expires_on is None:
+        return limit
+    until = datetime.combine(expires_on, datetime.min.time(), tzinfo=UTC) - now
+    if until <= timedelta(0):
+        message = "Choose a day after today."
+        raise ValidationFailed(message, {"expires_on": message})
+    if until > limit:
+        message = f"A token lives at most {limit.days} days."
+        raise ValidationFailed(message, {"expires_on": message})
+    return until
+
+
 # A token's last use is kept to the hour: at most one write per token an hour, so that the API's
 # reads do not each write (issue 9: the UPDATE of every request waited out the lock).
 TOKEN_USE_RESOLUTION = timedelta(hours=1)
@@ -611,12 +627,18 @@ def record_token_use(token_id: int, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def revoke_api_token(user: User, token_id: int, now: datetime) -> ApiToken:
+def own_api_token(user: User, token_id: int) -> ApiToken:
+    """One of ``user``'s tokens; ``NotFound`` for anyone else's (as for one that is not)."""
     token = db.session.scalar(
         sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
     )
     if token is None:
         raise NotFound("No such token.")
+    return token
+
+
+def revoke_api_token(user: User, token_id: int, now: datetime) -> ApiToken:
+    token = own_api_token(user, token_id)
     if token.revoked_at is None:
         token.revoked_at = now
         db.session.flush()

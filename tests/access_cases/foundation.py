@@ -84,6 +84,13 @@ CASES = [
         "/account/tokens/{token_a}/revoke",
         signed_in(404, client_a=ANY_REDIRECT),
     ),
+    Case(
+        "GET",
+        "/account/tokens/<int:token_id>/revoke",
+        "/account/tokens/{token_a}/revoke",
+        signed_in(404, client_a=200),
+    ),
+    Case("POST", "/account/tokens", "/account/tokens", signed_in(422)),  # no name: re-rendered
     Case("POST", "/account/password", "/account/password", signed_in(422)),
     Case("GET", "/account/sessions/end-others", "/account/sessions/end-others", signed_in(200)),
     Case(
