@@ -337,3 +337,21 @@ def test_the_practitioner_sees_whether_a_sessions_notes_are_shared(
     db.session.commit()
     body = page(app, personas.practitioner_p, f"/sessions/{internal}").get_data(as_text=True)
     assert "Notes (shared with the client)" in body
+
+
+def test_the_practices_notes_on_the_record_itself_stay_internal(
+    app: Flask, personas: Personas
+) -> None:
+    personas.record_a.notes = "anxious about needles"
+    db.session.commit()
+    record = personas.record_a.id
+    assert "anxious" not in page(app, personas.client_a, f"/clients/{record}").get_data(
+        as_text=True
+    )
+    assert "anxious" in page(app, personas.practitioner_p, f"/clients/{record}").get_data(
+        as_text=True
+    )
+    assert api_get(app, personas.client_a, f"/api/v1/clients/{record}")["notes"] == ""
+    assert api_get(app, personas.practitioner_p, f"/api/v1/clients/{record}")["notes"] == (
+        "anxious about needles"
+    )

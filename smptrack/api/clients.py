@@ -22,8 +22,11 @@ from smptrack.services import clients as client_service
 from smptrack.web import folders, remote_addr, utc_now
 
 
-def client_out(client: Client) -> ClientOut:
-    return ClientOut.of(client, url_for("api.get_client", client_id=client.id))
+def client_out(client: Client, actor: User) -> ClientOut:
+    """The record as ``actor`` may read it: the practice's notes on the record are internal,
+    so a client reads them as an empty string (``access.may_read_notes``)."""
+    out = ClientOut.of(client, url_for("api.get_client", client_id=client.id))
+    return out if access.may_read_notes(actor, client) else out.model_copy(update={"notes": ""})
 
 
 @operation(
@@ -40,7 +43,7 @@ def list_clients(actor: User, query: ClientQuery) -> ClientPage:
         actor, search=query.q, sort=query.sort, page=query.page, per_page=query.per_page
     )
     return ClientPage(
-        items=[client_out(c) for c in found.items],
+        items=[client_out(c, actor) for c in found.items],
         page=found.page,
         per_page=found.per_page,
         total=found.total,
@@ -69,7 +72,7 @@ def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
         confirm_duplicate=body.confirm_duplicate,
         now=now,
     )
-    return lambda: client_out(client)  # after the commit, which refreshes the projection
+    return lambda: client_out(client, actor)  # after the commit, which refreshes the projection
 
 
 @operation(
@@ -78,7 +81,7 @@ def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
 def get_client(actor: User, client_id: int) -> ClientOut:
     client = access.get_client(actor, client_id)
     client_service.record_read(actor, client, now=utc_now())
-    return client_out(client)
+    return client_out(client, actor)
 
 
 @operation(
@@ -97,7 +100,7 @@ def update_client(actor: User, client_id: int, body: ClientPatch) -> Callable[[]
     now = utc_now()
     changes = body.model_dump(include=body.model_fields_set)
     profile.update_profile(actor, client, replace(profile.profile_of(client), **changes), now=now)
-    return lambda: client_out(client)  # after the commit, which refreshes the projection
+    return lambda: client_out(client, actor)  # after the commit, which refreshes the projection
 
 
 @operation(

@@ -329,6 +329,8 @@ def require_practice_of(actor: Actor, client: Client) -> None:
 
 # A reminder still in the outbox (or delivered) whose last error is a retry's transient reply.
 _IN_DELIVERY = frozenset({"pending", "sending", "sent"})
+    if isinstance(record, Client):  # the practice's notes on the record itself: always internal
+        return False
 
 
 def may_see_reminder_error(actor: Actor, client: Client, status: str) -> bool:
