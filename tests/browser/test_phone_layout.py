@@ -65,6 +65,7 @@ def demo_practice(app: Flask) -> Demo:
 def pages_of(role: str, d: Demo) -> list[str]:
     """The pages each role lives in (paths), the ones with tables first."""
     clinical = [
+        "/home",
         "/clients/",
         f"/clients/{d.client_id}",
         f"/clients/{d.client_id}/sun",
@@ -95,9 +96,12 @@ def pages_of(role: str, d: Demo) -> list[str]:
             "/practice/reminders",
             "/practice/consent",
             "/practice/model",
+            "/practice/erasure-requests",
+            "/welcome",
         ],
         "practitioner": clinical,
         "front desk": [
+            "/home",
             "/appointments",
             "/appointments/new",
             "/practice/members",
