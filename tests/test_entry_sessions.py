@@ -438,3 +438,26 @@ def test_a_session_saved_with_next_goes_there_only_when_local(
         data={**form, "performed_on": (TODAY - timedelta(days=1)).isoformat()},
     )
     assert urlsplit(away.headers["Location"]).path.startswith("/sessions/")
+
+
+def test_a_new_pigment_added_on_the_way_passes_the_way_back_on(
+    client: FlaskClient, personas: Personas
+) -> None:
+    log_in(client, personas.practitioner_p)
+    back = f"/clients/{personas.record_a.id}/sessions/new?draft=1"
+    listed = client.get("/pigments/", query_string={"next": back}).get_data(as_text=True)
+    assert "Back to the session without a new lot" in listed
+    made = client.post(
+        "/pigments/",
+        query_string={"next": back},
+        data={"brand": "Fresh Ink", "line": "", "shade": "Noir", "base": "carbon"},
+    )
+    assert made.status_code == 302
+    target = urlsplit(made.headers["Location"])
+    assert target.path.startswith("/pigments/") and parse_qs(target.query) == {"next": [back]}
+    away = client.post(
+        "/pigments/",
+        query_string={"next": "https://evil.test/"},
+        data={"brand": "Other Ink", "line": "", "shade": "Noir", "base": "carbon"},
+    )
+    assert urlsplit(away.headers["Location"]).query == ""
