@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import DateField, PasswordField, StringField, SubmitField
+from wtforms import DateField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from smptrack.domain import limits
@@ -51,3 +51,19 @@ class ChangePasswordForm(BaseForm):
 
 class EndOtherSessionsForm(BaseForm):
     submit = SubmitField("End all other sessions")
+
+
+class ChangeEmailForm(BaseForm):
+    new_email = EmailField(
+        "New email address",
+        validators=[DataRequired("Enter the new address."), Length(max=limits.EMAIL_MAX)],
+        description="We send a link to it; your address changes when you open the link.",
+    )
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)]
+    )
+    submit = SubmitField("Send the confirmation link")
+
+
+class ConfirmEmailForm(BaseForm):
+    submit = SubmitField("Use this address")

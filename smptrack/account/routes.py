@@ -8,7 +8,9 @@ from flask_login import current_user, login_remembered, login_required, login_us
 from smptrack import charts
 from smptrack.account import bp
 from smptrack.account.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
+    ConfirmEmailForm,
     CreateTokenForm,
     EndOtherSessionsForm,
     RevokeTokenForm,
@@ -17,7 +19,7 @@ from smptrack.account.forms import (
 from smptrack.extensions import db
 from smptrack.links import assessment_links, own_links, session_links
 from smptrack.outgoing import external_url
-from smptrack.services import access, accounts, materialised, projections, throttle
+from smptrack.services import access, accounts, email_change, materialised, projections, throttle
 from smptrack.services import clients as client_service
 from smptrack.services import history as history_service
 from smptrack.services import overview as overview_service
@@ -82,7 +84,13 @@ def settings():
 
 
 def _settings_page(
-    *, form=None, password_form=None, token_form=None, new_token=None, status: int = 200
+    *,
+    form=None,
+    password_form=None,
+    token_form=None,
+    new_token=None,
+    email_form=None,
+    status: int = 200,
 ):
     now = utc_now()
     idle = timedelta(days=int(current_app.config["LOGIN_SESSION_IDLE_DAYS"]))
@@ -97,6 +105,7 @@ def _settings_page(
         end_sessions_form=EndOtherSessionsForm(formdata=None),
         token_form=token_form or CreateTokenForm(formdata=None),
         new_token=new_token,
+        email_form=email_form or ChangeEmailForm(formdata=None),
     )
     return page, status
 
@@ -206,3 +215,53 @@ def revoke_token(token_id: int):
         flash("The token is revoked; programs using it are now refused.", "success")
         return redirect(url_for("account.settings"))
     return render_template("account/revoke_token.html", form=form, token=token)
+
+
+@bp.route("/account/email", methods=["POST"])
+@login_required
+def change_email():
+    """Send a confirmation link to the new address; the old one stays until it is used."""
+    form = ChangeEmailForm()
+    if not form.validate_on_submit():
+        return _settings_page(email_form=form, status=422)
+    try:
+        change = email_change.request_change(
+            current_user,
+            new_email=form.new_email.data,
+            current_password=form.current_password.data,
+            now=utc_now(),
+            link_for=lambda secret: external_url("account.confirm_email", secret=secret),
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        for name, message in exc.fields.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*list(field.errors), message]
+        return _settings_page(email_form=form, status=422)
+    db.session.commit()
+    flash(
+        f"We sent a link to {change.new_email}. Your address changes when you open it; "
+        "until then you keep using the current one.",
+        "success",
+    )
+    return redirect(url_for("account.settings"))
+
+
+@bp.route("/account/email/confirm/<secret>", methods=["GET", "POST"])
+def confirm_email(secret: str):
+    """The emailed link: a page with a button (GET writes nothing, and a mail scanner that
+    fetches links cannot use it up), then the change. A bad link answers 404."""
+    change = email_change.pending_change(secret, utc_now())
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            email_change.confirm_change(secret, utc_now())
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("account/confirm_email.html", form=form, change=change), 409
+        db.session.commit()
+        flash(f"Your email address is now {change.new_email}.", "success")
+        return redirect(url_for("account.settings"))
+    return render_template("account/confirm_email.html", form=form, change=change)

@@ -7,6 +7,7 @@ from smptrack.models.assessments import FadeAssessment
 from smptrack.models.audit import AuditEvent
 from smptrack.models.clients import Client
 from smptrack.models.consent import Consent, ConsentLink, ConsentTemplate, HealthQuestionnaire
+from smptrack.models.email_change import EmailChange
 from smptrack.models.exposure import SunExposure
 from smptrack.models.follow_up import FollowUpResponse
 from smptrack.models.materialised import ClientProjection, SunDoseMonth
@@ -29,6 +30,7 @@ __all__ = [
     "Consent",
     "ConsentLink",
     "ConsentTemplate",
+    "EmailChange",
     "FadeAssessment",
     "FollowUpResponse",
     "HealthQuestionnaire",

@@ -91,6 +91,10 @@ CASES = [
         signed_in(404, client_a=200),
     ),
     Case("POST", "/account/tokens", "/account/tokens", signed_in(422)),  # no name: re-rendered
+    Case("POST", "/account/email", "/account/email", signed_in(422)),  # an empty form
+    # A link nobody was sent: not found for everyone, logged in or not.
+    Case("GET", "/account/email/confirm/<secret>", "/account/email/confirm/nope", everyone(404)),
+    Case("POST", "/account/email/confirm/<secret>", "/account/email/confirm/nope", everyone(404)),
     Case("POST", "/account/password", "/account/password", signed_in(422)),
     Case("GET", "/account/sessions/end-others", "/account/sessions/end-others", signed_in(200)),
     Case(
