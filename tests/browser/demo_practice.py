@@ -119,3 +119,11 @@ def questionnaire_answers(client_id: int) -> int:
     )
     db.session.commit()
     return answers.id
+
+
+def api_token_of(email: str) -> None:
+    """An API token of the login ``email``, so the account page lists one with its Revoke
+    link (the demo makes none). Commits."""
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    accounts.issue_api_token(user, "calendar sync", datetime.now(UTC), timedelta(days=30))
+    db.session.commit()

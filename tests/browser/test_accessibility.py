@@ -25,6 +25,7 @@ from tests.browser.conftest import log_in_as
 from tests.browser.demo_practice import (
     LOGINS,
     Demo,
+    api_token_of,
     emailed_links,
     questionnaire_answers,
     seed_demo,
@@ -187,6 +188,7 @@ def crawl_as(role: str, app: Flask, base: str, page: Page, d: Demo) -> Crawl:
         starts += ["/auth/login", "/auth/signup", "/auth/reset"]
     else:
         answers_id = questionnaire_answers(d.client_id)
+        api_token_of(LOGINS[role][0])  # the account page then links its revoke confirmation
         # Linked only while another browser is logged in too.
         starts.append("/account/sessions/end-others")
         if role != "front desk":
