@@ -95,7 +95,7 @@ WIDTHS = (390, 1280)
 
 
 def keep_screenshot(page: object, folder: Path, name: str) -> Path:
-    """Save a full-page screenshot the run keeps (``test-artifacts/<module>/<name>-<width>.png``)."""
+    """Save a full-page screenshot the run keeps: ``<folder>/<name>-<width>.png``."""
     width = page.viewport_size["width"]
     path = folder / f"{name}-{width}.png"
     page.screenshot(path=str(path), full_page=True)
