@@ -372,9 +372,7 @@ def update_session(
     """
     if not may_change_session(actor, treatment_session):
         raise Forbidden("Only the person who logged this session's side can change it.")
-    checked = _check(
-        actor, client_of(treatment_session), data, now=now, editing=treatment_session
-    )
+    checked = _check(actor, client_of(treatment_session), data, now=now, editing=treatment_session)
     treatment_session.performed_on = checked.performed_on
     treatment_session.kind = checked.kind
     treatment_session.needle = checked.needle
