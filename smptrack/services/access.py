@@ -317,38 +317,6 @@ def may_change_session(actor: Actor, client: Client, treatment_session: Any) -> 
     return is_own_record(actor, client) and treatment_session.logged_by_id == actor.id
 
 
-def may_export_or_erase(actor: Actor, client: Client) -> bool:
-    """Export or erase a record: a practitioner of the client's practice, or the client."""
-    return may_manage_practice(actor, client) or is_own_record(actor, client)
-
-
-def require_practice_of(actor: Actor, client: Client) -> None:
-    if not may_manage_practice(actor, client):
-        raise Forbidden("Only a practitioner of the client's practice can do this.")
-
-
-# A reminder still in the outbox (or delivered) whose last error is a retry's transient reply.
-_IN_DELIVERY = frozenset({"pending", "sending", "sent"})
-    if isinstance(record, Client):  # the practice's notes on the record itself: always internal
-        return False
-
-
-def may_see_reminder_error(actor: Actor, client: Client, status: str) -> bool:
-    """Whether ``actor``, who may see ``client``, sees a reminder's ``last_error``.
-
-    The practice sees every reason, the mail server's replies to retries included: it is their
-    delivery log. The client sees the reason once a reminder has ended unsent (failed,
-    cancelled, or any later such status), as on their reminders page, and not the transient
-    errors of a delivery still in progress.
-    """
-    if may_manage_practice(actor, client):
-        return True
-    return actor.role == "client" and client.user_id == actor.id and status not in _IN_DELIVERY
-
-
-def listable_users(actor: Actor) -> sa.Select[tuple[User]]:
-    require_admin(actor)
-    return sa.select(User)
 def may_read_notes(actor: Actor | None, record: Any) -> bool:
     """Whether ``actor``, who may already see ``record`` (a treatment session or a fade
     assessment, as an ORM row or a timeline line), reads its notes (issue 13 item 5).
@@ -361,6 +329,8 @@ def may_read_notes(actor: Actor | None, record: Any) -> bool:
         return False
     if sees_clinical(actor):
         return True
+    if isinstance(record, Client):  # the practice's notes on the record itself: always internal
+        return False
     if getattr(record, "notes_shared", False):
         return True
     if hasattr(record, "assessor_kind"):  # a fade assessment
@@ -392,6 +362,36 @@ def may_see_control(actor: Actor | None, action: str, client: Client, record: An
     return False
 
 
+def may_export_or_erase(actor: Actor, client: Client) -> bool:
+    """Export or erase a record: a practitioner of the client's practice, or the client."""
+    return may_manage_practice(actor, client) or is_own_record(actor, client)
+
+
+def require_practice_of(actor: Actor, client: Client) -> None:
+    if not may_manage_practice(actor, client):
+        raise Forbidden("Only a practitioner of the client's practice can do this.")
+
+
+# A reminder still in the outbox (or delivered) whose last error is a retry's transient reply.
+_IN_DELIVERY = frozenset({"pending", "sending", "sent"})
+
+
+def may_see_reminder_error(actor: Actor, client: Client, status: str) -> bool:
+    """Whether ``actor``, who may see ``client``, sees a reminder's ``last_error``.
+
+    The practice sees every reason, the mail server's replies to retries included: it is their
+    delivery log. The client sees the reason once a reminder has ended unsent (failed,
+    cancelled, or any later such status), as on their reminders page, and not the transient
+    errors of a delivery still in progress.
+    """
+    if may_manage_practice(actor, client):
+        return True
+    return actor.role == "client" and client.user_id == actor.id and status not in _IN_DELIVERY
+
+
+def listable_users(actor: Actor) -> sa.Select[tuple[User]]:
+    require_admin(actor)
+    return sa.select(User)
 
 
 # --- Calendar feeds (services/calendar_feeds.py) ---------------------------------------------
