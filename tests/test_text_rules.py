@@ -46,7 +46,7 @@ from smptrack.models import (
     User,
 )
 from smptrack.services import accounts, consents, follow_up, projections
-from tests.conftest import PASSWORD, Personas, log_in, make_client
+from tests.conftest import PASSWORD, Personas, log_in, make_client, make_user
 from tests.test_api_hostile import ROUTES, World, send, snapshot
 from tests.test_api_hostile import world as world
 from tests.test_api_tokens import OwnContextClient, assert_json_error
@@ -282,11 +282,12 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
     from smptrack.clients.forms import ClientForm, InviteForm
     from smptrack.consent.forms import QuestionnaireForm, SignForm, TemplateForm
     from smptrack.follow_up.forms import FollowUpForm
+    from smptrack.onboarding.routes import WelcomeForm
     from smptrack.practice.forms import InviteMemberForm, JoinForm, PracticeForm
     from smptrack.privacy.forms import EraseClientForm, EraseOwnAccountForm
     from smptrack.reminders.forms import PracticeSettingsForm
     from smptrack.services import members
-    from smptrack.treatments.forms import ClientSessionForm, PractitionerSessionForm
+    from smptrack.treatments.quick_forms import QuickClientSessionForm, QuickPractitionerSessionForm
 
     pigment = Pigment(practice_id=p.practitioner_p.practice_id, brand="Perma", line="", shade="Jet")
     lot = PigmentLot(pigment=pigment, lot_number="P-1", expires_on=date(2030, 1, 1))
@@ -298,6 +299,8 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
         cal, "cal@clients.test", p.practitioner_p, secret, datetime.now(UTC), timedelta(days=1)
     )
     reset = accounts.make_reset_token(p.client_a, secret)
+    # An owner with nothing set up yet: the welcome page asks for every step.
+    newcomer = make_user("practitioner", "nia@studio.test", "Nia New")
     projections.refresh_stale(datetime.now(UTC))
     db.session.commit()
     _, join = members.invite_member(
@@ -408,12 +411,14 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
             {"lot_number": "NS-2031", "expires_on": "2031-01-01"},
             p.practitioner_p,
         ),
-        PractitionerSessionForm: Page(
+        # A new session's page serves the quick forms (the shared-settings block on top of the
+        # session's fields); the edit page's plain forms are their bases, covered through them.
+        QuickPractitionerSessionForm: Page(
             f"/clients/{p.record_a.id}/sessions/new",
             _session_body({"pigment_lot_id": str(lot.id)}),
             p.practitioner_p,
         ),
-        ClientSessionForm: Page(
+        QuickClientSessionForm: Page(
             f"/clients/{p.record_a.id}/sessions/new",
             _session_body({"pigment_free_text": "Brand X Noir"}),
             p.client_a,
@@ -488,6 +493,22 @@ def _pages(app: Flask, p: Personas) -> dict[type, Page]:
             },
             p.front_desk_p,
         ),
+        WelcomeForm: Page(
+            "/welcome",
+            {
+                "practice_name": "Ink & Follicle",
+                "pigment_brand": "Nordic Scalp",
+                "pigment_line": "",
+                "pigment_shade": "Dark Ash",
+                "pigment_base": "carbon",
+                "lot_lot_number": "DA-1",
+                "lot_expires_on": "2030-05-31",
+                "client_display_name": "Casey Client",
+                "client_email": "",
+                "client_time_zone": "Europe/London",
+            },
+            newcomer,
+        ),
         PracticeSettingsForm: Page(
             "/practice/reminders",
             {
@@ -559,8 +580,9 @@ FORM_NAMES = [
     "InviteForm",
     "PigmentForm",
     "LotForm",
-    "PractitionerSessionForm",
-    "ClientSessionForm",
+    "QuickPractitionerSessionForm",
+    "QuickClientSessionForm",
+    "WelcomeForm",
     "AssessmentForm",
     "EraseClientForm",
     "EraseOwnAccountForm",
