@@ -16,6 +16,19 @@ from smptrack.domain import text as text_rule
 from smptrack.services.accounts import time_zone_choices
 
 
+def place_field_errors(form: PlainForm, fields: dict[str, str]) -> bool:
+    """Add a service's messages (``ServiceError.fields``) to the form's fields of those names,
+    beside what the form's own validation said; whether any had a field to go to (the caller
+    shows the error's message otherwise)."""
+    placed = False
+    for name, message in fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*list(field.errors), message]
+            placed = True
+    return placed
+
+
 def choice_list(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices (plain tuples are deprecated from WTForms 3.3)."""
     return [SelectChoice(value, label) for value, label in pairs]

@@ -17,6 +17,7 @@ from smptrack.account.forms import (
     SettingsForm,
 )
 from smptrack.extensions import db
+from smptrack.forms import place_field_errors
 from smptrack.links import assessment_links, own_links, session_links
 from smptrack.outgoing import external_url
 from smptrack.services import access, accounts, email_change, materialised, projections, throttle
@@ -138,10 +139,7 @@ def change_password():
         )
     except ServiceError as exc:
         db.session.rollback()
-        for name, message in exc.fields.items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [*list(field.errors), message]
+        place_field_errors(form, exc.fields)
         return _settings_page(password_form=form, status=422)
     throttle.login_succeeded(rules, email=current_user.email, address=address, now=now)
     db.session.commit()
@@ -193,10 +191,7 @@ def create_token():
         issued = accounts.issue_api_token(current_user, form.name.data, now, max_age)
     except ServiceError as exc:
         db.session.rollback()
-        for name, message in exc.fields.items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [*list(field.errors), message]
+        place_field_errors(form, exc.fields)
         return _settings_page(token_form=form, status=422)
     db.session.commit()
     page, status = _settings_page(new_token=issued)
@@ -234,10 +229,7 @@ def change_email():
         )
     except ServiceError as exc:
         db.session.rollback()
-        for name, message in exc.fields.items():
-            field = getattr(form, name, None)
-            if field is not None:
-                field.errors = [*list(field.errors), message]
+        place_field_errors(form, exc.fields)
         return _settings_page(email_form=form, status=422)
     db.session.commit()
     flash(

@@ -26,6 +26,7 @@ from smptrack.auth.forms import (
     SignUpForm,
 )
 from smptrack.extensions import db
+from smptrack.forms import place_field_errors
 from smptrack.outgoing import external_url
 from smptrack.services import account_mail, accounts, throttle
 from smptrack.services.errors import NotFound, ServiceError
@@ -38,13 +39,7 @@ def _home() -> str:
 
 def _apply_errors(form, exc: ServiceError) -> None:
     """Show a service's field messages on the form, or the message as a flash."""
-    placed = False
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*list(field.errors), message]
-            placed = True
-    if not placed:
+    if not place_field_errors(form, exc.fields):
         flash(exc.message, "error")
 
 

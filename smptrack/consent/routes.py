@@ -18,6 +18,7 @@ from smptrack.consent.forms import (
     TemplateForm,
 )
 from smptrack.extensions import db
+from smptrack.forms import place_field_errors
 from smptrack.models import Client
 from smptrack.outgoing import external_url
 from smptrack.services import access, consents, practices
@@ -33,13 +34,7 @@ LINK_TOKEN_KEY = "consent_link_token"  # noqa: S105 - a session key, not a secre
 
 
 def _apply_errors(form, exc: ServiceError) -> None:
-    placed = False
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), message]
-            placed = True
-    if not placed:
+    if not place_field_errors(form, exc.fields):
         form.form_errors.append(exc.message)
 
 
