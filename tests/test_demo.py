@@ -3,6 +3,7 @@ created once, quickly. (tests/test_cli.py runs the command itself in a real proc
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -161,7 +162,9 @@ def test_the_demo_pages_show_real_content(app: Flask) -> None:
     for record in records:
         text = page_text(visit(app, practitioner, f"/clients/{record.id}"))
         assert record.display_name in text
-        assert "session" in text and "Sun:" in text and "of the healed result" in text
+        # The overview's sections (issue 13 item 3) with their counts, and the healed rating.
+        assert re.search(r"Sessions \(\d+\)", text) and re.search(r"Sun \(\d+ months?\)", text)
+        assert "of the healed result" in text
     own = page_text(visit(app, client_login, "/me"))
     assert "Daniel Okafor" in own and "Touch up session" in own and "Self-rating" in own
 

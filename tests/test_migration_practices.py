@@ -40,7 +40,14 @@ ADDED = frozenset({"practice_id", "appointment_id"})
 # Columns later migrations add or drop (issue 12): a consent override on a session; the
 # assessments' photo_path, which nothing ever wrote, goes when photos get a table of their own.
 LATER = frozenset(
-    {"consent_override_reason", "consent_override_by_id", "consent_override_at", "photo_path"}
+    {
+        "consent_override_reason",
+        "consent_override_by_id",
+        "consent_override_at",
+        "photo_path",
+        "notes_shared",  # issue 13 item 5 (i1a0b1c2d3e4)
+        "erasure_requested_at",  # issue 13 item 9 (i2a0b1c2d3e4)
+    }
 )
 
 CLIENT_DEFAULTS = {

@@ -22,6 +22,24 @@ depends_on = None
 _TABLES = ("treatment_sessions", "fade_assessments")
 
 
+def _defer_foreign_keys() -> None:
+    """SQLite rebuilds a table to drop a column; with foreign keys on, dropping the old copy
+    would cascade to its children (a session's placements, a client's whole record). Off until
+    ``_check_foreign_keys``, as in f3a0b1c2d3e4."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA defer_foreign_keys = ON")
+        op.execute("PRAGMA foreign_keys = OFF")
+
+
+def _check_foreign_keys() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    dangling = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"foreign keys left dangling by the migration: {dangling[:5]}")
+    op.execute("PRAGMA foreign_keys = ON")
+
+
 def upgrade():
     for table in _TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -31,6 +49,8 @@ def upgrade():
 
 
 def downgrade():
+    _defer_foreign_keys()
     for table in _TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("notes_shared")
+    _check_foreign_keys()

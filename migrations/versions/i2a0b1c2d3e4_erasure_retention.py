@@ -26,6 +26,24 @@ RETENTION_RANGE = (
 )
 
 
+def _defer_foreign_keys() -> None:
+    """SQLite rebuilds a table to drop a column; with foreign keys on, dropping the old copy
+    would cascade to its children (a session's placements, a client's whole record). Off until
+    ``_check_foreign_keys``, as in f3a0b1c2d3e4."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("PRAGMA defer_foreign_keys = ON")
+        op.execute("PRAGMA foreign_keys = OFF")
+
+
+def _check_foreign_keys() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    dangling = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"foreign keys left dangling by the migration: {dangling[:5]}")
+    op.execute("PRAGMA foreign_keys = ON")
+
+
 def upgrade():
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.add_column(sa.Column("erasure_requested_at", sa.DateTime(), nullable=True))
@@ -48,6 +66,7 @@ def upgrade():
 
 
 def downgrade():
+    _defer_foreign_keys()
     with op.batch_alter_table("practice_settings", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("ck_practice_settings_treatment_record_retention_years_range"),
@@ -57,3 +76,4 @@ def downgrade():
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clients_erasure_requested_at"))
         batch_op.drop_column("erasure_requested_at")
+    _check_foreign_keys()

@@ -21,19 +21,22 @@ def sign_up_practitioner(page: Page, base: str, email: str = "pat@practice.test"
 
 def test_a_practitioner_signs_up_and_sees_what_to_do_next(page: Page, live_server: str) -> None:
     sign_up_practitioner(page, live_server)
-    expect(page).to_have_url(re.compile(r"/clients/$"))
-    expect(page.get_by_role("heading", name="No clients yet")).to_be_visible()
-    expect(page.get_by_role("link", name="Add your first client")).to_be_visible()
+    # A new practitioner lands on their home, which opens on the first-run checklist (issue 13).
+    expect(page).to_have_url(re.compile(r"/home$"))
+    checklist = page.get_by_role("heading", name=re.compile(r"^Getting started: 4 steps"))
+    expect(checklist).to_be_visible()
+    expect(page.get_by_role("link", name="Set up on one page")).to_be_visible()
 
 
-def test_logging_out_and_in_again_lands_on_the_client_list(page: Page, live_server: str) -> None:
+def test_logging_out_and_in_again_lands_on_the_home_page(page: Page, live_server: str) -> None:
     sign_up_practitioner(page, live_server)
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     page.get_by_label("Email").fill("PAT@practice.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Your clients")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/home$"))
+    expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
 
 
 def test_a_wrong_password_says_so_and_keeps_the_visitor_on_the_form(
@@ -55,7 +58,7 @@ def test_the_login_form_works_from_the_keyboard(page: Page, live_server: str) ->
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Your clients")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Today, "))).to_be_visible()
 
 
 def test_the_pages_fit_a_phone_screen(browser, live_server: str) -> None:
