@@ -91,19 +91,17 @@ def directory_clients(actor: Actor) -> sa.Select[tuple[Client]]:
 # ``get_client`` runs on every client page and API read: its statements are built once, one per
 # kind of scope ``visible_clients`` knows, with the scope and the id as parameters. Building the
 # SELECT anew (the column coercions and its cache key) was a tenth of a small API read's CPU.
+# The list pages build theirs the same way, on ``SCOPE_COLUMNS`` and ``client_scope``.
+SCOPE_COLUMNS = {"practice": Client.practice_id, "link": Client.id, "own": Client.user_id}
 _CLIENT_IN_SCOPE = {
     scope: sa.select(Client).where(column == sa.bindparam("scope"), Client.id == sa.bindparam("id"))
-    for scope, column in (
-        ("practice", Client.practice_id),
-        ("link", Client.id),
-        ("own", Client.user_id),
-    )
+    for scope, column in SCOPE_COLUMNS.items()
 }
 
 
-def _client_scope(actor: Actor) -> tuple[str, int] | None:
-    """Which of ``_CLIENT_IN_SCOPE`` applies to ``actor``, with its value: the same rule as
-    ``visible_clients``, which a test holds them to."""
+def client_scope(actor: Actor) -> tuple[str, int] | None:
+    """Which of ``SCOPE_COLUMNS`` ``actor`` sees the clients of, with its value (None: no
+    client): the same rule as ``visible_clients``, which a test holds them to."""
     if sees_clinical(actor):
         return "practice", practice_id_of(actor)
     if isinstance(actor, ClientByLink):
@@ -116,7 +114,7 @@ def _client_scope(actor: Actor) -> tuple[str, int] | None:
 def get_client(actor: Actor, client_id: int) -> Client:
     """The client record ``client_id`` if ``actor`` may see its history, else ``NotFound``
     (``Forbidden`` for the front desk, on a client of their own practice)."""
-    scope = _client_scope(actor)
+    scope = client_scope(actor)
     client = (
         db.session.scalar(_CLIENT_IN_SCOPE[scope[0]], {"scope": scope[1], "id": client_id})
         if scope is not None
