@@ -15,9 +15,13 @@ on a phone, fewer on a wide screen where a unit is larger), which keeps it at 11
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
+
+from markupsafe import Markup, escape
 
 from smptrack import observed
 from smptrack.domain import fade
@@ -48,16 +52,16 @@ _MAX_POINTS = 30
 _LEAD = timedelta(days=45)
 
 
-@dataclass(frozen=True)
-class Marker:
+# Named tuples rather than frozen dataclasses: a page makes a few hundred markers, and a frozen
+# dataclass's __init__ (object.__setattr__ per field) cost more than placing them.
+class Marker(NamedTuple):
     x: float
     y: float
     label: str
     path: str = ""  # SVG path ``d`` of the marker's shape, centred on (x, y)
 
 
-@dataclass(frozen=True)
-class Tick:
+class Tick(NamedTuple):
     position: float
     label: str
 
@@ -133,8 +137,14 @@ class FadeChart:
     density_now_hint: str = observed.DENSITY_NOW_HINT
     band_hint: str = observed.BAND_HINT
 
+    def markup(self) -> Markup:
+        """The chart as HTML (``chart_markup``), for ``{{ chart.markup() }}``."""
+        return chart_markup(self)
 
+
+@functools.lru_cache(maxsize=4096)
 def month_year(day: date) -> str:
+    # Cached: a chart names the same few months a dozen times, and strftime is slow.
     return day.strftime("%B %Y")
 
 
@@ -260,10 +270,12 @@ def _rating_markers(axes: _Axes, ratings: Sequence[observed.Rating], shape: str)
     return markers
 
 
-def _session_markers(axes: _Axes, days: Iterable[date]) -> list[Marker]:
+def _session_markers(axes: _Axes, days: Iterable[date], labels: dict[date, str]) -> list[Marker]:
+    """A marker per session day in the panel; ``labels`` holds each day's words, made once for
+    the chart's panels, which mark the same days."""
     bottom = HEIGHT - BOTTOM
     return [
-        Marker(axes.x(d), bottom, f"Session on {observed.day_in_words(d)}")
+        Marker(axes.x(d), bottom, labels[d])
         for d in sorted(set(days))
         if axes.start <= d <= axes.end
     ]
@@ -292,6 +304,7 @@ def fade_chart(
     sessions = [
         (s, all_zones) if isinstance(s, date) else (s[0], tuple(s[1])) for s in session_days
     ]
+    session_labels = {d: f"Session on {observed.day_in_words(d)}" for d, _ in sessions}
     as_of = projection.as_of
     threshold = projection.threshold_density
     by_zone: dict[str, list[observed.Rating]] = {}
@@ -333,7 +346,7 @@ def fade_chart(
                 key=name,
                 label=label,
                 series=[series],
-                sessions=_session_markers(axes, zone_sessions),
+                sessions=_session_markers(axes, zone_sessions, session_labels),
                 x_ticks=axes.x_ticks(),
                 y_ticks=axes.y_ticks(),
                 threshold_y=axes.y(threshold),
@@ -363,7 +376,9 @@ def fade_chart(
             )
         )
     if len(overview) > 1:
-        panels.append(_overview_panel(overview, sessions, by_zone, as_of, threshold))
+        panels.append(
+            _overview_panel(overview, sessions, session_labels, by_zone, as_of, threshold)
+        )
 
     comparisons = observed.compare(projection, ratings)
     selected = list(projection.zones).index(projection.next_touch_up_zone or all_zones[0])
@@ -386,6 +401,7 @@ def fade_chart(
 def _overview_panel(
     overview: Sequence[tuple[fade.ZoneProjection, list[fade.CurvePoint], str, str]],
     sessions: Sequence[tuple[date, tuple[str, ...]]],
+    session_labels: dict[date, str],
     by_zone: dict[str, list[observed.Rating]],
     as_of: date,
     threshold: float,
@@ -419,7 +435,7 @@ def _overview_panel(
         key="all",
         label="All zones",
         series=series,
-        sessions=_session_markers(axes, [d for d, _ in sessions]),
+        sessions=_session_markers(axes, [d for d, _ in sessions], session_labels),
         x_ticks=axes.x_ticks(),
         y_ticks=axes.y_ticks(),
         threshold_y=axes.y(threshold),
@@ -469,3 +485,167 @@ def chart_for_history(projection: fade.Projection, history: object) -> FadeChart
             for a in reversed(assessments)  # oldest first: the order they were recorded
         ],
     )
+
+
+# --- the chart's markup ---------------------------------------------------------------------
+# Built with plain string joins rather than a Jinja template: the page draws seven panels of a
+# few hundred elements each, and a template's per-element escaping and attribute lookups cost
+# about ten times the joins (bench/pages.py, `history` against `history-no-chart`). Every text
+# that is not a number or a constant of this module goes through ``escape``.
+
+
+def _esc(text: object) -> str:
+    return str(escape(text))
+
+
+def _panel_svg(chart: FadeChart, panel: Panel) -> str:
+    left, right, top, bottom = chart.plot_left, chart.plot_right, chart.plot_top, chart.plot_bottom
+    key = _esc(panel.key)
+    label = _esc(panel.label)
+    out = [
+        f'<div class="zone-panel" data-zone="{key}">'
+        f'<svg class="fade-plot" viewBox="0 0 {chart.width} {chart.height}" role="img" '
+        f'aria-labelledby="fade-title-{key} fade-desc-{key}" '
+        'preserveAspectRatio="xMidYMid meet">'
+        f'<title id="fade-title-{key}">Projected pigment density: {label}</title>'
+        f'<desc id="fade-desc-{key}">{_esc(panel.description)} '
+        "The same figures are in the table below.</desc>"
+    ]
+    for tick in panel.y_ticks:
+        out.append(
+            f'<line x1="{left}" x2="{right}" y1="{tick.position}" y2="{tick.position}" '
+            f'class="grid"/><text x="{left - 4}" y="{tick.position + 4}" text-anchor="end" '
+            f'class="axis">{_esc(tick.label)}</text>'
+        )
+    for tick in panel.x_ticks:
+        out.append(
+            f'<line x1="{tick.position}" x2="{tick.position}" y1="{top}" y2="{bottom}" '
+            f'class="grid"/><text x="{tick.position}" y="{bottom + 18}" text-anchor="middle" '
+            f'class="axis">{_esc(tick.label)}</text>'
+        )
+    for s in panel.series:
+        if s.band_points:
+            out.append(
+                f'<polygon points="{s.band_points}" fill="{s.colour}" fill-opacity="0.18" '
+                f'stroke="{s.colour}" stroke-opacity="0.6" stroke-width="1" '
+                'stroke-dasharray="3 2" class="band"/>'
+            )
+    out.append(
+        f'<line x1="{left}" x2="{right}" y1="{panel.threshold_y}" y2="{panel.threshold_y}" '
+        'class="threshold"/>'
+    )
+    for s in panel.series:
+        out.append(
+            f'<polyline points="{s.median_points}" fill="none" stroke="{s.colour}" '
+            f'stroke-width="2.5" data-zone="{_esc(s.zone)}" class="median"/>'
+        )
+    out.append(
+        f'<text x="{right - 2}" y="{panel.threshold_y - 5}" text-anchor="end" '
+        f'class="axis threshold-label">touch-up level {chart.threshold_pct} %</text>'
+    )
+    if panel.today_x is not None:
+        out.append(
+            f'<line x1="{panel.today_x}" x2="{panel.today_x}" y1="{top}" y2="{bottom}" '
+            f'class="today"/><text x="{panel.today_x + 3}" y="{top + 11}" class="axis">today</text>'
+        )
+    out.extend(
+        f'<rect x="{m.x - 1.5}" y="{m.y - 9}" width="3" height="9" class="session-marker">'
+        f"<title>{_esc(m.label)}</title></rect>"
+        for m in panel.sessions
+    )
+    for s in panel.series:
+        zone = _esc(s.zone)
+        out.extend(
+            f'<path d="{m.path}" fill="{s.colour}" class="rating-marker" data-zone="{zone}">'
+            f"<title>{_esc(m.label)}</title></path>"
+            for m in s.ratings
+        )
+    out.append("</svg></div>")
+    return "".join(out)
+
+
+def _swatch(line: ZoneLine) -> str:
+    return (
+        '<svg class="swatch" viewBox="0 0 16 16" aria-hidden="true" focusable="false">'
+        f'<path d="{line.swatch_path}" fill="{line.colour}"/></svg>'
+    )
+
+
+def chart_markup(chart: FadeChart) -> Markup:
+    """The chart as HTML: the zone picker, one SVG per panel, the legend with each zone's
+    window and rating against the model, and the table that is its text alternative. One panel
+    per zone is picked with radio buttons; the stylesheet shows the checked one, so it works
+    without JavaScript (without CSS every panel shows)."""
+    label_now = _esc(chart.density_now_label)
+    out = [
+        '<figure class="fade-chart" aria-labelledby="fade-chart-caption">'
+        '<div class="zone-picker">'
+    ]
+    for index, panel in enumerate(chart.panels):
+        key = _esc(panel.key)
+        checked = " checked" if index == chart.selected else ""
+        out.append(
+            f'<input type="radio" class="zone-radio visually-hidden" name="fade-zone" '
+            f'id="fade-zone-{key}" value="{key}"{checked}>'
+        )
+    out.append(
+        '<div class="zone-tabs"><span class="zone-tabs-label" aria-hidden="true">Show:</span>'
+    )
+    for index, panel in enumerate(chart.panels):
+        swatch = _swatch(chart.zones[index]) if panel.key != "all" else ""
+        out.append(f'<label for="fade-zone-{_esc(panel.key)}">{swatch}{_esc(panel.label)}</label>')
+    out.append('</div><div class="zone-panels">')
+    out.extend(_panel_svg(chart, panel) for panel in chart.panels)
+    out.append('</div></div><figcaption id="fade-chart-caption"><ul class="legend">')
+    for zone, c in zip(chart.zones, chart.comparisons, strict=False):
+        out.append(
+            f'<li class="zone-summary" data-zone="{_esc(zone.zone)}">{_swatch(zone)} '
+            f'<span class="window-text">{_esc(zone.window_text)}</span>'
+        )
+        if zone.due_now:
+            out.append(' <span class="tag tag-due-now">due now</span>')
+        if zone.needs_review:
+            out.append(' <span class="tag tag-review-flag">review flag</span>')
+        if zone.blur_advisory:
+            out.append(' <span class="tag tag-blur-colour-advisory">blur/colour advisory</span>')
+        disagrees = " disagrees" if c.disagrees else ""
+        out.append(
+            f' <p class="observed-vs-model{disagrees}">'
+            f'<span class="model-now">{label_now}: {_esc(c.model_now_pct)} %.</span> '
+            f'<span class="observed-text">{_esc(c.summary)}</span>'
+        )
+        for css, text in (
+            ("due-text", c.due_text),
+            ("flag-text", c.flag_text),
+            ("advisory-text", c.advisory_text),
+        ):
+            if text:
+                out.append(f' <span class="{css}">{_esc(text)}</span>')
+        out.append("</p></li>")
+    out.append(
+        f'</ul><p class="hint">{_esc(chart.density_now_hint)} {_esc(chart.band_hint)} '
+        "The dashed red line is the touch-up level: below it, a touch-up is worth booking. "
+        "Coloured shapes are ratings (each zone has its own colour and shape); bars on the time "
+        "axis mark sessions.</p></figcaption>"
+        '<table class="list cards fade-table"><caption>The projection as a table</caption>'
+        f'<thead><tr><th scope="col">Zone</th><th scope="col">{label_now}</th>'
+        '<th scope="col">Last rating (by whom, when)</th><th scope="col">Earliest</th>'
+        '<th scope="col">Most likely</th><th scope="col">Latest</th></tr></thead><tbody>'
+    )
+    for row in chart.table:
+        disagrees = ' class="disagrees"' if row.disagrees else ""
+        out.append(
+            f'<tr{disagrees}><th scope="row">{_esc(row.zone)}</th>'
+            f'<td data-label="{label_now}">{_esc(row.model_now)}</td>'
+            f'<td data-label="Last rating">{_esc(row.observed)}</td>'
+            f'<td data-label="Earliest touch-up">{_esc(row.earliest)}</td>'
+            f'<td data-label="Most likely touch-up">{_esc(row.most_likely)}</td>'
+            f'<td data-label="Latest touch-up">{_esc(row.latest)}</td></tr>'
+        )
+    out.append(
+        '</tbody></table><p class="hint">Earliest, most likely and latest: when this zone is '
+        "expected to fade to the touch-up level. The model expects the true date between the "
+        "earliest and the latest 8 times out of 10.</p></figure>"
+    )
+    # Safe: every text in it is a constant of this module, a number, or went through _esc.
+    return Markup("".join(out))  # noqa: S704

@@ -68,16 +68,27 @@ def _sha256(text: str) -> str:
 # --- the practice's text ---------------------------------------------------------------------
 
 
+# Built once with bound parameters: the consent panel on every client page reads both, and
+# composing a SELECT cost more than running it.
+_CURRENT_TEMPLATE = (
+    sa.select(ConsentTemplate)
+    .where(ConsentTemplate.practice_id == sa.bindparam("practice_id"))
+    .order_by(ConsentTemplate.version.desc())
+    .limit(1)
+)
+_LATEST_CONSENT = (
+    sa.select(Consent)
+    .where(Consent.client_id == sa.bindparam("client_id"))
+    .order_by(Consent.signed_at.desc(), Consent.id.desc())
+    .limit(1)
+)
+
+
 def current_template(practice_id: int | None) -> ConsentTemplate | None:
     """The practice's current consent text (its highest version), or None when it has none."""
     if practice_id is None:
         return None
-    return db.session.scalar(
-        sa.select(ConsentTemplate)
-        .where(ConsentTemplate.practice_id == practice_id)
-        .order_by(ConsentTemplate.version.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_CURRENT_TEMPLATE, {"practice_id": practice_id})
 
 
 def versions_of(practice_id: int | None) -> list[ConsentTemplate]:
@@ -187,12 +198,7 @@ class ConsentStatus:
 
 
 def latest_consent(client: Client) -> Consent | None:
-    return db.session.scalar(
-        sa.select(Consent)
-        .where(Consent.client_id == client.id)
-        .order_by(Consent.signed_at.desc(), Consent.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_LATEST_CONSENT, {"client_id": client.id})
 
 
 def status_of(client: Client) -> ConsentStatus:

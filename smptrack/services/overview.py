@@ -15,7 +15,8 @@ is cached).
 
 Reads only. The sessions, assessments and sun months come from ``services.history`` (three
 SELECTs, already loaded for the fade chart); the next appointment, the reminders and the
-record access add one small indexed SELECT each (a page and its total in one statement).
+record access add one small indexed SELECT each (a page and its total in one statement), each
+built once with bound parameters.
 """
 
 from __future__ import annotations
@@ -157,62 +158,146 @@ def client_overview(
     )
 
 
+# Built once, with bound parameters: composing these SELECTs cost more than running them
+# (bench/pages.py), and the client page runs each on every view. They run on the session's
+# connection as Core statements: they name columns, not entities.
+_CLIENT_ID = sa.bindparam("client_id")
+_LIMIT = sa.bindparam("limit")
+_OFFSET = sa.bindparam("offset")
+_REMINDERS = Reminder.__table__
+_EVENTS = AuditEvent.__table__
+_USERS = User.__table__
+
+
+def _page_statement(columns: tuple, table: sa.Table, joins: tuple, order: tuple) -> sa.Select:
+    """One page of ``table``'s rows of the client, newest first, with the client's total as a
+    last column. The total is a scalar subquery on the client's index, not ``count(*) OVER
+    ()``: a window count visits and sorts every row (the access log grows by a line per read),
+    where the index answers the count and hands over the page in order."""
+    total = (
+        sa.select(sa.func.count())
+        .select_from(table)
+        .where(table.c.client_id == _CLIENT_ID)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    query = sa.select(*columns, total).select_from(table)
+    for other, on in joins:
+        query = query.outerjoin(other, on)
+    return (
+        query.where(table.c.client_id == _CLIENT_ID)
+        .order_by(*order)
+        .limit(_LIMIT)
+        .offset(_OFFSET)
+    )
+
+
+_REMINDER_PAGE = _page_statement(
+    (
+        _REMINDERS.c.id,
+        _REMINDERS.c.kind,
+        _REMINDERS.c.status,
+        _REMINDERS.c.due_at,
+        _REMINDERS.c.sent_at,
+        _REMINDERS.c.last_error,
+    ),
+    _REMINDERS,
+    (),
+    (_REMINDERS.c.due_at.desc(), _REMINDERS.c.id.desc()),
+)
+_EVENT_PAGE = _page_statement(
+    (*(_EVENTS.c[name] for name in AuditEntry.__dataclass_fields__), _USERS.c.display_name),
+    _EVENTS,
+    ((_USERS, _USERS.c.id == _EVENTS.c.actor_id),),
+    (_EVENTS.c.occurred_at.desc(), _EVENTS.c.id.desc()),
+)
+
+
+class _Scope:
+    """Stands in for a viewer in ``access.visible_appointments`` with bound parameters for the
+    viewer's id and practice, so the rule stays in services.access and its SELECT is built
+    once per kind of viewer (``_next_appointment_statement``)."""
+
+    def __init__(self, role: str, member: bool) -> None:
+        self.role = role
+        self.id = sa.bindparam("viewer_id")
+        self.practice_id = sa.bindparam("viewer_practice_id") if member else None
+
+
+_NEXT_APPOINTMENT: dict[tuple[str, bool], sa.Select] = {}
+
+
+def _next_appointment_statement(role: str, member: bool) -> sa.Select:
+    key = (role, member)
+    statement = _NEXT_APPOINTMENT.get(key)
+    if statement is None:
+        statement = (
+            access.visible_appointments(_Scope(role, member))
+            .with_only_columns(
+                Appointment.id, Appointment.starts_at, Appointment.kind, User.display_name
+            )
+            .outerjoin(User, User.id == Appointment.practitioner_id)
+            .where(
+                Appointment.client_id == _CLIENT_ID,
+                Appointment.status == "booked",
+                Appointment.starts_at >= sa.bindparam("now"),
+            )
+            .order_by(Appointment.starts_at, Appointment.id)
+            .limit(1)
+        )
+        _NEXT_APPOINTMENT[key] = statement
+    return statement
+
+
 def _next_appointment(viewer: Actor, client: Client, now: datetime) -> NextAppointment | None:
-    row = db.session.execute(
-        access.visible_appointments(viewer)
-        .with_only_columns(
-            Appointment.id, Appointment.starts_at, Appointment.kind, User.display_name
+    practice_id = access.practice_id_of(viewer)
+    statement = _next_appointment_statement(viewer.role, practice_id is not None)
+    row = (
+        db.session.connection()
+        .execute(
+            statement,
+            {
+                "viewer_id": viewer.id,
+                "viewer_practice_id": practice_id,
+                "client_id": client.id,
+                "now": now,
+            },
         )
-        .outerjoin(User, User.id == Appointment.practitioner_id)
-        .where(
-            Appointment.client_id == client.id,
-            Appointment.status == "booked",
-            Appointment.starts_at >= now,
-        )
-        .order_by(Appointment.starts_at, Appointment.id)
-        .limit(1)
-    ).first()
+        .first()
+    )
     return NextAppointment(*row) if row is not None else None
 
 
-def _window_page(query: sa.Select, order: tuple, page: int, per_page: int) -> tuple[list, int, int]:
-    """One page of ``query``'s rows and the total, in one statement (the total rides on each
-    row as ``count(*) OVER ()``), and the page number clamped to the range. A page past the end
-    costs two statements more (the count, then the last page): only a hand-typed URL asks it."""
+def _window_page(
+    statement: sa.Select, client_id: int, page: int, per_page: int
+) -> tuple[list, int, int]:
+    """One page of ``statement``'s rows (a ``_page_statement``) and the total, in one
+    statement, and the page number clamped to the range. A page past the end costs one
+    statement more (the last page): only a hand-typed URL asks it."""
+    connection = db.session.connection()
 
     def fetch(number: int) -> list[sa.Row]:
-        return list(
-            db.session.execute(
-                query.add_columns(sa.func.count().over())
-                .order_by(*order)
-                .limit(per_page)
-                .offset((number - 1) * per_page)
-            )
-        )
+        return connection.execute(
+            statement,
+            {"client_id": client_id, "limit": per_page, "offset": (number - 1) * per_page},
+        ).all()
 
     rows = fetch(page)
     if rows:
         return [row[:-1] for row in rows], rows[0][-1], page
     if page == 1:
         return [], 0, 1
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = fetch(1)
+    total = rows[0][-1] if rows else 0
     last = max(1, -(-total // per_page))
-    return [row[:-1] for row in fetch(last)] if total else [], total, last
+    if last > 1:
+        rows = fetch(last)
+    return [row[:-1] for row in rows], total, last
 
 
 def _reminders(viewer: Actor, client: Client, page: int, per_page: int) -> Page[ReminderLine]:
     """The client's reminders, latest due first (planned ones on top), one page."""
-    query = sa.select(
-        Reminder.id,
-        Reminder.kind,
-        Reminder.status,
-        Reminder.due_at,
-        Reminder.sent_at,
-        Reminder.last_error,
-    ).where(Reminder.client_id == client.id)
-    rows, total, page = _window_page(
-        query, (Reminder.due_at.desc(), Reminder.id.desc()), page, per_page
-    )
+    rows, total, page = _window_page(_REMINDER_PAGE, client.id, page, per_page)
     items = [
         ReminderLine(
             id=id_,
@@ -227,18 +312,8 @@ def _reminders(viewer: Actor, client: Client, page: int, per_page: int) -> Page[
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-_AUDIT_COLUMNS = tuple(getattr(AuditEvent, name) for name in AuditEntry.__dataclass_fields__)
-
-
 def _events(client: Client, page: int, per_page: int) -> Page[AuditLine]:
     """Who read or changed the record, newest first, one page (the practice's view only)."""
-    query = (
-        sa.select(*_AUDIT_COLUMNS, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.client_id == client.id)
-    )
-    rows, total, page = _window_page(
-        query, (AuditEvent.occurred_at.desc(), AuditEvent.id.desc()), page, per_page
-    )
+    rows, total, page = _window_page(_EVENT_PAGE, client.id, page, per_page)
     items = [AuditLine(event=AuditEntry(*row[:-1]), actor_name=row[-1]) for row in rows]
     return Page(items=items, page=page, per_page=per_page, total=total)
