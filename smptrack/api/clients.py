@@ -22,7 +22,7 @@ from smptrack.services import clients as client_service
 from smptrack.web import folders, remote_addr, utc_now
 
 
-def client_out(client: Client, actor: User) -> ClientOut:
+def client_out(client: Client, actor: access.Actor) -> ClientOut:
     """The record as ``actor`` may read it: the practice's notes on the record are internal,
     so a client reads them as an empty string (``access.may_read_notes``)."""
     out = ClientOut.of(client, url_for("api.get_client", client_id=client.id))
@@ -76,9 +76,14 @@ def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
 
 
 @operation(
-    "GET", "/clients/<int:client_id>", summary="One client", tag="clients", response=ClientOut
+    "GET",
+    "/clients/<int:client_id>",
+    summary="One client",
+    tag="clients",
+    response=ClientOut,
+    identity_only=True,
 )
-def get_client(actor: User, client_id: int) -> ClientOut:
+def get_client(actor: access.Actor, client_id: int) -> ClientOut:
     client = access.get_client(actor, client_id)
     client_service.record_read(actor, client, now=utc_now())
     return client_out(client, actor)

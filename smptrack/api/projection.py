@@ -132,8 +132,9 @@ class _StoredProjectionOut(ProjectionOut):
     tag="projection",
     query=ProjectionQuery,
     response=ProjectionOut,
+    identity_only=True,
 )
-def get_projection(actor: User, client_id: int, query: ProjectionQuery) -> ProjectionOut:
+def get_projection(actor: access.Actor, client_id: int, query: ProjectionQuery) -> ProjectionOut:
     """Per treated zone: the touch-up window (P10, P50, P90), P(due now), flags and the monthly
     curve; the assumptions used and the model version. Estimates, not guarantees."""
     client = access.get_client(actor, client_id)

@@ -1,0 +1,112 @@
+"""The API's hot reads know their caller from one row of plain columns (``accounts.ApiCaller``,
+issue 9): the same token rules as the ORM lookup, the same facts the access policy reads of a
+login, and the same answers for every persona."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from smptrack.extensions import db
+from smptrack.models import ApiToken, Client, User
+from smptrack.services import access, accounts
+from smptrack.services.errors import Forbidden, NotFound
+from tests.conftest import PERSONA_NAMES, Personas
+from tests.test_api_resources import Api
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+LOGINS = [name for name in PERSONA_NAMES if name != "anonymous"]
+
+
+def issue(user: User) -> str:
+    secret = accounts.issue_api_token(user, "tests", NOW, timedelta(days=1)).secret
+    db.session.commit()
+    return secret
+
+
+@pytest.mark.parametrize("name", LOGINS)
+def test_the_caller_holds_what_the_access_policy_reads_of_the_login(
+    app: Flask, personas: Personas, name: str
+) -> None:
+    user = personas.by_name(name)
+    caller = accounts.caller_for_api_token(issue(user), NOW)
+    assert caller == accounts.ApiCaller(
+        id=user.id, role=user.role, practice_id=user.practice_id, member_role=user.member_role
+    )
+    for decides in (access.sees_clinical, access.is_member, access.is_owner, access.may_book):
+        assert decides(caller) == decides(user), decides.__name__
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param({"revoked_at": NOW - timedelta(minutes=1)}, id="revoked"),
+        pytest.param({"expires_at": NOW}, id="expired"),
+        pytest.param("inactive", id="login-deactivated"),
+    ],
+)
+def test_a_token_out_of_force_is_refused_by_both_lookups_and_by_the_hot_reads(
+    app: Flask, personas: Personas, spoil: dict | str
+) -> None:
+    api = Api(app, personas.practitioner_p)
+    record = personas.record_a
+    paths = (f"/api/v1/clients/{record.id}", f"/api/v1/clients/{record.id}/projection")
+    assert [api.get(path).status_code for path in paths] == [200, 200]
+    if spoil == "inactive":
+        db.session.execute(sa.update(User).where(User.id == api.user.id).values(active=False))
+    else:
+        db.session.execute(sa.update(ApiToken).values(**spoil))
+    db.session.commit()
+
+    assert accounts.caller_for_api_token(api.secret, NOW) is None
+    assert accounts.user_for_api_token(api.secret, NOW) is None
+    for path in paths:
+        refused = api.get(path)
+        assert refused.status_code == 401, path
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="smptrack"'
+        assert record.display_name not in refused.get_data(as_text=True)
+
+
+def test_a_secret_that_is_no_token_is_refused_without_a_lookup(app: Flask) -> None:
+    for secret in ("", "not-ours", "smp_" + "x" * 300):
+        assert accounts.caller_for_api_token(secret, NOW) is None
+
+
+@pytest.mark.parametrize("name", LOGINS)
+def test_every_persona_reads_through_the_api_exactly_the_records_the_policy_gives_them(
+    app: Flask, personas: Personas, name: str
+) -> None:
+    user = personas.by_name(name)
+    api = Api(app, user)
+    for client_id in db.session.scalars(sa.select(Client.id).order_by(Client.id)):
+        try:
+            expected = access.get_client(user, client_id) and 200
+        except NotFound:
+            expected = 404
+        except Forbidden:
+            expected = 403
+        db.session.rollback()
+        for path in (f"/api/v1/clients/{client_id}", f"/api/v1/clients/{client_id}/projection"):
+            answer = api.get(path)
+            assert answer.status_code == expected, (name, path)
+            if expected == 200:
+                assert answer.get_json()["client_id" if "projection" in path else "id"] == client_id
+
+
+def test_a_client_reading_their_record_through_the_api_sees_no_internal_notes(
+    app: Flask, personas: Personas
+) -> None:
+    db.session.execute(
+        sa.update(Client)
+        .where(Client.id == personas.record_a.id)
+        .values(notes="Internal: check the scar")
+    )
+    db.session.commit()
+    path = f"/api/v1/clients/{personas.record_a.id}"
+    assert Api(app, personas.client_a).get(path).get_json()["notes"] == ""
+    assert Api(app, personas.practitioner_p).get(path).get_json()["notes"] == (
+        "Internal: check the scar"
+    )
