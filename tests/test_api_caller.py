@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from smptrack.extensions import db
-from smptrack.models import ApiToken, Client, User
+from smptrack.models import ApiToken, AuditEvent, Client, User
 from smptrack.services import access, accounts
 from smptrack.services.errors import Forbidden, NotFound
-from tests.conftest import PERSONA_NAMES, Personas
+from tests.conftest import PERSONA_NAMES, OwnContextClient, Personas
 from tests.test_api_resources import Api
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -110,3 +110,59 @@ def test_a_client_reading_their_record_through_the_api_sees_no_internal_notes(
     assert Api(app, personas.practitioner_p).get(path).get_json()["notes"] == (
         "Internal: check the scar"
     )
+
+
+@pytest.mark.parametrize("name", LOGINS)
+def test_the_row_loader_answers_as_the_orm_loader_for_every_persona(
+    app: Flask, personas: Personas, name: str
+) -> None:
+    user = personas.by_name(name)
+    caller = accounts.caller_for_api_token(issue(user), NOW)
+    columns = [column.key for column in Client.__table__.c]
+    for client_id in db.session.scalars(sa.select(Client.id).order_by(Client.id)):
+        for actor in (user, caller):
+            try:
+                record = access.get_client(actor, client_id)
+                expected = [getattr(record, key) for key in columns]
+            except (NotFound, Forbidden) as exc:
+                expected = type(exc)
+            try:
+                row = access.get_client_row(actor, client_id)
+                found = [getattr(row, key) for key in columns]
+            except (NotFound, Forbidden) as exc:
+                found = type(exc)
+            assert found == expected, (name, client_id)
+            db.session.rollback()
+
+
+def test_the_api_read_of_another_tenants_client_answers_404_and_is_audited(
+    app: Flask, personas: Personas
+) -> None:
+    app.test_client_class = OwnContextClient
+    record = personas.record_a  # P's client
+    api = Api(app, personas.practitioner_q)
+    for path in (f"/api/v1/clients/{record.id}", f"/api/v1/clients/{record.id}/projection"):
+        refused = api.get(path)
+        refused.close()  # the server's close, after which the denial is written
+        assert refused.status_code == 404
+        assert record.display_name not in refused.get_data(as_text=True)
+    db.session.expire_all()
+    denied = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "denied").order_by(AuditEvent.id)
+    ).all()
+    assert [(d.actor_id, d.object_type, d.client_id) for d in denied] == [
+        (personas.practitioner_q.id, "client", record.id)
+    ] * 2
+    read = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "read")).all()
+    assert read == []
+
+
+def test_the_practice_notes_on_a_record_stay_with_the_practitioners_for_every_loader(
+    app: Flask, personas: Personas
+) -> None:
+    for name in LOGINS:
+        actor = personas.by_name(name)
+        assert access.may_read_notes(actor, personas.record_a) == access.may_read_record_notes(
+            actor
+        ), name
+        assert access.may_read_record_notes(actor) == access.sees_clinical(actor), name

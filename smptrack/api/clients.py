@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import sqlalchemy as sa
 from flask import Response, current_app, url_for
 
 from smptrack.api.registry import operation
@@ -22,11 +23,12 @@ from smptrack.services import clients as client_service
 from smptrack.web import folders, remote_addr, utc_now
 
 
-def client_out(client: Client, actor: access.Actor) -> ClientOut:
-    """The record as ``actor`` may read it: the practice's notes on the record are internal,
-    so a client reads them as an empty string (``access.may_read_notes``)."""
-    out = ClientOut.of(client, url_for("api.get_client", client_id=client.id))
-    return out if access.may_read_notes(actor, client) else out.model_copy(update={"notes": ""})
+def client_out(client: Client | sa.Row, actor: access.Actor) -> ClientOut:
+    """The record (an ORM row or a row of its columns) as ``actor`` may read it: the practice's
+    notes on the record are internal, so a client reads them as an empty string
+    (``access.may_read_record_notes``)."""
+    url = url_for("api.get_client", client_id=client.id)
+    return ClientOut.of(client, url, notes=access.may_read_record_notes(actor))
 
 
 @operation(
@@ -84,7 +86,8 @@ def create_client(actor: User, body: ClientCreate) -> Callable[[], ClientOut]:
     identity_only=True,
 )
 def get_client(actor: access.Actor, client_id: int) -> ClientOut:
-    client = access.get_client(actor, client_id)
+    # A row of the record's columns, not an ORM instance: the answer only shows it.
+    client = access.get_client_row(actor, client_id)
     client_service.record_read(actor, client, now=utc_now())
     return client_out(client, actor)
 

@@ -377,7 +377,9 @@ class ClientOut(ResponseModel):
     url: str
 
     @classmethod
-    def of(cls, client: Any, url: str) -> ClientOut:
+    def of(cls, client: Any, url: str, *, notes: bool = True) -> ClientOut:
+        """``client`` (a ``Client`` or a row of its columns) at ``url``; with ``notes`` false,
+        its notes read as an empty string."""
         return cls(
             id=client.id,
             display_name=client.display_name,
@@ -386,7 +388,7 @@ class ClientOut(ResponseModel):
             practice_id=client.practice_id,
             practitioner_id=client.practitioner_id,
             has_login=client.user_id is not None,
-            notes=client.notes or "",
+            notes=(client.notes or "") if notes else "",
             next_touch_up_on=client.next_touch_up_on,
             touch_up_earliest_on=client.touch_up_earliest_on,
             touch_up_latest_on=client.touch_up_latest_on,

@@ -21,7 +21,7 @@ not use a feature at all raises ``Forbidden``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import sqlalchemy as sa
 
@@ -97,6 +97,13 @@ _CLIENT_IN_SCOPE = {
     scope: sa.select(Client).where(column == sa.bindparam("scope"), Client.id == sa.bindparam("id"))
     for scope, column in SCOPE_COLUMNS.items()
 }
+# The same, as a row of the record's columns (``get_client_row``).
+_CLIENT_ROW_IN_SCOPE = {
+    scope: sa.select(*Client.__table__.c).where(
+        column == sa.bindparam("scope"), Client.id == sa.bindparam("id")
+    )
+    for scope, column in SCOPE_COLUMNS.items()
+}
 
 
 def client_scope(actor: Actor) -> tuple[str, int] | None:
@@ -121,14 +128,35 @@ def get_client(actor: Actor, client_id: int) -> Client:
         else None
     )
     if client is None:
-        if is_member(actor) and not sees_clinical(actor):
-            in_practice = db.session.scalar(
-                directory_clients(actor).with_only_columns(Client.id).where(Client.id == client_id)
-            )
-            if in_practice is not None:
-                raise Forbidden("The front desk does not see clinical records.")
-        raise refused(actor, Client, client_id, "client", "No such client.")
+        _refuse_client(actor, client_id)
     return client
+
+
+def get_client_row(actor: Actor, client_id: int) -> sa.Row:
+    """``get_client``'s record as a row of its columns (attributes named as ``Client``'s), for
+    a read that only shows it (``GET /api/v1/clients/{id}``) and so need not build, track and
+    roll back an ORM instance. The same scope, the same refusals."""
+    scope = client_scope(actor)
+    row = (
+        db.session.connection()
+        .execute(_CLIENT_ROW_IN_SCOPE[scope[0]], {"scope": scope[1], "id": client_id})
+        .first()
+        if scope is not None
+        else None
+    )
+    if row is None:
+        _refuse_client(actor, client_id)
+    return row
+
+
+def _refuse_client(actor: Actor, client_id: int) -> NoReturn:
+    if is_member(actor) and not sees_clinical(actor):
+        in_practice = db.session.scalar(
+            directory_clients(actor).with_only_columns(Client.id).where(Client.id == client_id)
+        )
+        if in_practice is not None:
+            raise Forbidden("The front desk does not see clinical records.")
+    raise refused(actor, Client, client_id, "client", "No such client.")
 
 
 def get_directory_client(actor: Actor, client_id: int) -> Client:
@@ -323,18 +351,25 @@ def may_read_notes(actor: Actor | None, record: Any) -> bool:
     practice read them all, the client only the shared ones. What the client wrote themself is
     theirs: a session they logged, a self-rating. The front desk never sees the record at all.
     """
+    if isinstance(record, Client):
+        return may_read_record_notes(actor)
     if actor is None:
         return False
     if sees_clinical(actor):
         return True
-    if isinstance(record, Client):  # the practice's notes on the record itself: always internal
-        return False
     if getattr(record, "notes_shared", False):
         return True
     if hasattr(record, "assessor_kind"):  # a fade assessment
         return record.assessor_kind == "client_self"
     logged_by = getattr(record, "logged_by_id", None)
     return actor.role == "client" and logged_by is not None and logged_by == actor.id
+
+
+def may_read_record_notes(actor: Actor | None) -> bool:
+    """Whether ``actor``, who may already see a client record (an ORM row or a row of its
+    columns), reads the practice's notes on the record itself: always internal, so only the
+    practice's practitioners do."""
+    return actor is not None and sees_clinical(actor)
 
 
 def may_see_control(actor: Actor | None, action: str, client: Client, record: Any = None) -> bool:
