@@ -137,7 +137,9 @@ class _StoredProjectionOut(ProjectionOut):
 def get_projection(actor: access.Actor, client_id: int, query: ProjectionQuery) -> ProjectionOut:
     """Per treated zone: the touch-up window (P10, P50, P90), P(due now), flags and the monthly
     curve; the assumptions used and the model version. Estimates, not guarantees."""
-    client = access.get_client(actor, client_id)
+    # A row of the record's columns: today's stored answer needs only its id and time zone.
+    # The ORM record is loaded only to compute a projection (another day, or none stored).
+    client = access.get_client_row(actor, client_id)
     now = utc_now()
     today = projections.client_today(client, now)
     stored = projection = None
@@ -146,9 +148,10 @@ def get_projection(actor: access.Actor, client_id: int, query: ProjectionQuery) 
         # ``projection_for`` computes in memory when none of today's is stored).
         stored = materialised.stored_api_answer(client.id, today)
         if stored is None:
-            projection = materialised.projection_for(client, today)
+            projection = materialised.projection_for(access.get_client(actor, client_id), today)
     else:
-        projection = projections.project_client_as_of(client, query.as_of, now)
+        as_of_record = access.get_client(actor, client_id)
+        projection = projections.project_client_as_of(as_of_record, query.as_of, now)
     record(
         actor, "read", client_id=client.id, object_type="projection", object_id=client.id, now=now
     )

@@ -210,8 +210,13 @@ _STORED_API_ANSWER = sa.select(ClientProjection.api_document).where(
 
 def stored_api_answer(client_id: int, as_of: date) -> str | None:
     """The stored answer of ``client_id``'s projection if it is the one of ``as_of`` (one
-    SELECT); None when there is none for that day (the caller builds it, writing nothing)."""
-    return db.session.scalar(_STORED_API_ANSWER, {"client_id": client_id, "as_of": as_of})
+    SELECT); None when there is none for that day (the caller builds it, writing nothing).
+    Run on the session's connection: a column needs none of the ORM's execution path."""
+    return (
+        db.session.connection()
+        .execute(_STORED_API_ANSWER, {"client_id": client_id, "as_of": as_of})
+        .scalar()
+    )
 
 
 def store_projections(
