@@ -83,22 +83,25 @@ def new():
 @role_required("practitioner", "client", "admin")
 def show(client_id: int):
     """The client's record and history timeline; for their practitioner, also the access log."""
-    client = access.get_client(current_user, client_id)
-    client_service.record_read(current_user, client, now=utc_now())
+    # The login itself, not the request-local proxy: the access rules below ask about it a
+    # few dozen times, and each look through the proxy costs a context lookup.
+    viewer = current_user._get_current_object()
+    client = access.get_client(viewer, client_id)
+    now = utc_now()
+    client_service.record_read(viewer, client, now=now)
     # No commit: a read's audit line is written after the response (services.audit), and a
     # commit here would expire the client and the user and load both again.
-    now = utc_now()
     history = history_service.client_history(client)
     today = projections.client_today(client, now)
     projection = materialised.projection_for(client, today)
     chart = charts.chart_for_history(projection, history)
-    manages = access.may_manage_practice(current_user, client)
+    manages = access.may_manage_practice(viewer, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
     assign_form = _assign_form(client) if manages else None
     # The overview and its sections, each paged by its own parameter (services.overview says
     # why one URL with a page parameter per section rather than a URL per section).
     overview = overview_service.client_overview(
-        current_user,
+        viewer,
         client,
         history,
         pages=overview_service.pages_from(request.args),
