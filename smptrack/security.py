@@ -186,21 +186,33 @@ def limit_request_body() -> None:
     apply_body_limits(logged_in_limits() if logged_in else anonymous_limits())
 
 
+# The headers every answer gets unless its view set its own.
+_DEFAULT_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
+    # One pass over the few headers the answer has, then appends: Werkzeug's ``setdefault``
+    # scanned the list twice per header, a twentieth of a small API read's CPU.
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    view_args = request.view_args or {}
-    if EMAILED_LINK_VIEW_ARGS.intersection(view_args):
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in _DEFAULT_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    view_args = request.view_args
+    if view_args and EMAILED_LINK_VIEW_ARGS.intersection(view_args):
         headers["Referrer-Policy"] = EMAILED_LINK_REFERRER_POLICY
-    else:
-        headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    if current_app.config["SESSION_COOKIE_SECURE"]:
+    elif "referrer-policy" not in present:
+        headers.add("Referrer-Policy", REFERRER_POLICY)
+    config = current_app.config
+    if config["SESSION_COOKIE_SECURE"] and "strict-transport-security" not in present:
         # Browsers heed it only over HTTPS, where a TLS-terminating proxy serves the app.
-        headers.setdefault(
+        headers.add(
             "Strict-Transport-Security",
-            f"max-age={int(current_app.config['HSTS_MAX_AGE_SECONDS'])}; includeSubDomains",
+            f"max-age={int(config['HSTS_MAX_AGE_SECONDS'])}; includeSubDomains",
         )
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         # Overrides send_file's "no-cache": a download of a client's data must not be kept.
