@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from smptrack.links import url_by_id
 from smptrack.services import due
-from smptrack.services.projections import client_today
 from smptrack.web import int_arg, role_required, utc_now
 
 bp = Blueprint("due", __name__)
@@ -41,7 +40,5 @@ def index():
         page=page,
         before=before,
         error=error,
-        status_words=due.status_words,
         client_url=url_by_id("clients.show", "client_id"),
-        client_today=lambda c: client_today(c, utc_now()),
     ), status

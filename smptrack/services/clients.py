@@ -13,7 +13,9 @@ from smptrack.extensions import db
 from smptrack.models import Client, TreatmentSession, User
 from smptrack.services import audit
 from smptrack.services.access import (
+    SCOPE_COLUMNS,
     Actor,
+    client_scope,
     get_practitioner_of_practice,
     practice_id_of,
     practice_members,
@@ -192,27 +194,73 @@ def list_client_lines(
     actor: Actor, *, search: str = "", sort: str = "name", page: int = 1, per_page: int = 25
 ) -> Page[ClientLine]:
     """The same page as ``list_clients`` for the list page: its columns and each client's latest
-    session, in two queries (the count and the page) whatever the page size."""
-    query, total, _ = _listing(actor, search, sort, page, per_page)
-    page = clamp_page(page, total, per_page)  # a page read by a person (the API's does not)
-    offset = (page - 1) * per_page
+    session, in two statements (the count and the page) whatever the page size; none when
+    ``actor`` sees no client, and no page query when there is nothing to list."""
+    scope = client_scope(actor)
+    if scope is None:
+        return Page(items=[], page=1, per_page=per_page, total=0)
+    search = (search or "").strip()
+    count, lines = _LINE_STATEMENTS[scope[0], bool(search), sort if sort in SORTS else "name"]
+    params: dict[str, object] = {"scope": scope[1]}
+    if search:
+        params["pattern"] = f"%{search.lower()}%"
     # Plain Core rows on the session's connection: columns, not entities, so the ORM's result
     # processing would only add per-row work.
-    rows = db.session.connection().execute(
-        query.with_only_columns(
+    connection = db.session.connection()
+    total = connection.execute(count, params).scalar_one()
+    page = clamp_page(page, total, per_page)  # a page read by a person (the API's does not)
+    if not total:
+        return Page(items=[], page=page, per_page=per_page, total=0)
+    rows = connection.execute(
+        lines, {**params, "limit": per_page, "offset": (page - 1) * per_page}
+    ).all()  # one fetchall, not a fetch per row
+    return Page(items=[ClientLine(*row) for row in rows], page=page, per_page=per_page, total=total)
+
+
+def _line_statements(scope: str, searching: bool, sort: str) -> tuple[sa.Select, sa.Select]:
+    """The count and the page of ``list_client_lines`` for one kind of scope, with or without a
+    search: the same filters and order as ``_listing``, with the values as parameters."""
+    where = [SCOPE_COLUMNS[scope] == sa.bindparam("scope")]
+    if searching:
+        pattern = sa.bindparam("pattern")
+        where.append(
+            sa.or_(
+                sa.func.lower(Client.display_name).like(pattern),
+                sa.func.lower(sa.func.coalesce(Client.email, "")).like(pattern),
+            )
+        )
+    count = sa.select(sa.func.count()).select_from(Client).where(*where)
+    lines = (
+        sa.select(
             Client.id,
             Client.display_name,
             Client.email,
             Client.user_id,
             Client.next_touch_up_on,
             _LAST_SESSION,
-            maintain_column_froms=True,
         )
-        .limit(per_page)
-        .offset(offset)
+        .where(*where)
+        .order_by(*_ORDER[sort])
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
     )
-    items = [ClientLine(*row) for row in rows.all()]  # one fetchall, not a fetch per row
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return count, lines
+
+
+_ORDER = {
+    # Clients with no projection yet go last, not first.
+    "touch_up": (Client.next_touch_up_on.is_(None), Client.next_touch_up_on, Client.display_name),
+    "name": (sa.func.lower(Client.display_name), Client.id),
+}
+# The list page runs on every visit: its statements are built once, per kind of scope, search or
+# not, and sort (twelve pairs). Building them anew, the column coercions and the cache key, cost
+# about as much CPU as SQLite spent running them.
+_LINE_STATEMENTS = {
+    (scope, searching, sort): _line_statements(scope, searching, sort)
+    for scope in SCOPE_COLUMNS
+    for searching in (False, True)
+    for sort in SORTS
+}
 
 
 def _listing(
@@ -231,13 +279,7 @@ def _listing(
             )
         )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    if sort == "touch_up":
-        # Clients with no projection yet go last, not first.
-        query = query.order_by(
-            Client.next_touch_up_on.is_(None), Client.next_touch_up_on, Client.display_name
-        )
-    else:
-        query = query.order_by(sa.func.lower(Client.display_name), Client.id)
+    query = query.order_by(*_ORDER[sort if sort in SORTS else "name"])
     return query, total, (max(1, page) - 1) * per_page
 
 
