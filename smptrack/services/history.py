@@ -4,15 +4,16 @@ The client page's sections (services.overview) and its fade chart read every ses
 placements and pigment lots, the sun log summed by month, and the fade assessments; the page
 shows a few of each, the chart marks them all. However long the history, loading it
 costs three SELECTs: the sessions with their placements, lots, pigments and the names of who
-performed and logged them joined, the assessments with their assessors' names, and the sun log
-(the monthly doses the writes stored). They load columns into small frozen records, not ORM
-objects: the page only reads them, and a long history would otherwise build and track hundreds
-of instances per view.
+performed and logged them joined, the assessments with their assessors' names, and, when asked
+for, the sun log (the monthly doses the writes stored; the client page reads a page of it).
+They load columns into small frozen records, not ORM objects: the page only reads them, and a
+long history would otherwise build and track hundreds of instances per view.
 Nothing here writes.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -137,9 +138,15 @@ class ClientHistory:
     client: Client
     sessions: list[SessionLine]  # newest first, with their placements
     assessments: list[AssessmentLine]  # newest first
-    sun_months: list[SunMonth]  # newest first
     treated_zones: list[str]  # in the order of the zone vocabulary
     people: dict[int, str]  # user id -> display name, for "logged by" and "assessed by"
+
+    @functools.cached_property
+    def sun_months(self) -> list[SunMonth]:
+        """Every month of the sun log, newest first (one SELECT, on first use). The client
+        page reads one page of them instead (services.overview), so it does not load a
+        decade of months to show five."""
+        return _sun_months(self.client, self.treated_zones)
 
     @property
     def is_empty(self) -> bool:
@@ -215,8 +222,9 @@ def _rows(statement: sa.Select, client_id: int) -> Sequence[sa.Row]:
 def client_history(client: Client) -> ClientHistory:
     """Everything on ``client``'s timeline. The caller loaded ``client`` through the access policy.
 
-    Runs a fixed number of queries (three) whatever the number of sessions, placements, sun
-    entries and assessments, and loads columns into plain records, not ORM objects.
+    Runs a fixed number of queries (two, and one more for ``sun_months`` on first use) whatever
+    the number of sessions, placements, sun entries and assessments, and loads columns into
+    plain records, not ORM objects.
     """
     sessions: list[SessionLine] = []
     people: dict[int, str] = {}
@@ -280,12 +288,10 @@ def client_history(client: Client) -> ClientHistory:
             people[assessment.assessed_by_id] = row[-1]
     zones_used = {placement.zone for s in sessions for placement in s.placements}
     treated_zones = [zone for zone in ZONES if zone in zones_used]
-    sun_months = _sun_months(client, treated_zones)
     return ClientHistory(
         client=client,
         sessions=sessions,
         assessments=assessments,
-        sun_months=sun_months,
         treated_zones=treated_zones,
         people=people,
     )

@@ -13,8 +13,8 @@ line stay those of the one page, and the client's own page (/me) gets the same s
 the same code. The cost of re-rendering the rest is bounded (a few rows per section; the chart
 is cached).
 
-Reads only. The sessions, assessments and sun months come from ``services.history`` (three
-SELECTs, already loaded for the fade chart); the next appointment, the reminders and the
+Reads only. The sessions and assessments come from ``services.history`` (two SELECTs,
+already loaded for the fade chart); the sun months, the next appointment, the reminders and the
 record access add one small indexed SELECT each (a page and its total in one statement), each
 built once with bound parameters.
 """
@@ -28,7 +28,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from smptrack.extensions import db
-from smptrack.models import Appointment, AuditEvent, Client, Reminder, User
+from smptrack.models import Appointment, AuditEvent, Client, Reminder, SunDoseMonth, User
 from smptrack.services import access
 from smptrack.services.access import Actor
 from smptrack.services.history import (
@@ -116,6 +116,11 @@ class ClientOverview:
     reminders: Page[ReminderLine]
     events: Page[AuditLine] | None  # None: only the practice sees who read the record
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing recorded yet: no session, sun entry or assessment."""
+        return not (self.sessions.total or self.sun.total or self.assessments.total)
+
 
 def section_size(page_size: int) -> int:
     return max(1, min(SECTION_ROWS, page_size))
@@ -151,7 +156,7 @@ def client_overview(
         latest_rating=history.assessments[0] if history.assessments else None,
         next_appointment=_next_appointment(viewer, client, now),
         sessions=paginate(history.sessions, page_of("sessions"), per_page),
-        sun=paginate(history.sun_months, page_of("sun"), per_page),
+        sun=_sun_months(client, history.treated_zones, page_of("sun"), per_page),
         assessments=paginate(history.assessments, page_of("assessments"), per_page),
         reminders=_reminders(viewer, client, page_of("reminders"), per_page),
         events=_events(client, page_of("events"), per_page) if manages else None,
@@ -192,6 +197,20 @@ def _page_statement(columns: tuple, table: sa.Table, joins: tuple, order: tuple)
     )
 
 
+_SUN = SunDoseMonth.__table__
+# The per-zone document as text: decoded only for the months shown (history.SunMonth).
+_SUN_PAGE = _page_statement(
+    (
+        _SUN.c.month,
+        _SUN.c.entries,
+        _SUN.c.minutes,
+        _SUN.c.ambient_sed,
+        sa.cast(_SUN.c.effective_sed_by_zone, sa.Text),
+    ),
+    _SUN,
+    (),
+    (_SUN.c.month.desc(),),
+)
 _REMINDER_PAGE = _page_statement(
     (
         _REMINDERS.c.id,
@@ -293,6 +312,16 @@ def _window_page(
     if last > 1:
         rows = fetch(last)
     return [row[:-1] for row in rows], total, last
+
+
+def _sun_months(client: Client, zones: list[str], page: int, per_page: int) -> Page[SunMonth]:
+    """The sun log summed by month (the doses the writes stored), newest first, one page."""
+    rows, total, page = _window_page(_SUN_PAGE, client.id, page, per_page)
+    items = [
+        SunMonth(month, entries, minutes, ambient_sed, raw_doses=raw, zones=zones)
+        for month, entries, minutes, ambient_sed, raw in rows
+    ]
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def _reminders(viewer: Actor, client: Client, page: int, per_page: int) -> Page[ReminderLine]:
