@@ -97,7 +97,7 @@ def show(client_id: int):
     chart = charts.chart_for_history(projection, history)
     manages = access.may_manage_practice(viewer, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
-    assign_form = _assign_form(client) if manages else None
+    assign_form = _handover_form(viewer, client) if manages else None
     # The overview and its sections, each paged by its own parameter (services.overview says
     # why one URL with a page parameter per section rather than a URL per section).
     overview = overview_service.client_overview(
@@ -126,6 +126,18 @@ def show(client_id: int):
         ),
         assessment_links=links_by_id(delete=("assessments.delete", "assessment_id")),
     )
+
+
+def _handover_form(viewer, client) -> AssignPractitionerForm | None:
+    """The client page's hand-over form, when the practice has another practitioner to hand
+    over to (the choices as two columns: the page only shows them; the POST below validates
+    against ``_assign_form``'s)."""
+    choices = overview_service.handover_choices(viewer)
+    if len(choices) < 2:
+        return None
+    form = AssignPractitionerForm(practitioner_id=client.practitioner_id)
+    form.practitioner_id.choices = choices
+    return form
 
 
 def _assign_form(client, formdata=None) -> AssignPractitionerForm | None:

@@ -233,9 +233,9 @@ _EVENT_PAGE = _page_statement(
 
 
 class _Scope:
-    """Stands in for a viewer in ``access.visible_appointments`` with bound parameters for the
-    viewer's id and practice, so the rule stays in services.access and its SELECT is built
-    once per kind of viewer (``_next_appointment_statement``)."""
+    """Stands in for a viewer in ``access.visible_appointments`` and ``practice_members`` with
+    bound parameters for the viewer's id and practice, so the rule stays in services.access
+    and its SELECT is built once per kind of viewer (``_next_appointment_statement``)."""
 
     def __init__(self, role: str, member: bool) -> None:
         self.role = role
@@ -346,3 +346,25 @@ def _events(client: Client, page: int, per_page: int) -> Page[AuditLine]:
     rows, total, page = _window_page(_EVENT_PAGE, client.id, page, per_page)
     items = [AuditLine(event=AuditEntry(*row[:-1]), actor_name=row[-1]) for row in rows]
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+_HANDOVER: dict[tuple[str, bool], sa.Select] = {}
+
+
+def handover_choices(viewer: Actor) -> list[tuple[int, str]]:
+    """(id, name) of each practitioner a client of ``viewer``'s practice may be handed over to,
+    by name: the same answer as ``services.clients.practitioners_of_practice`` (a test holds
+    them equal), as two columns from a SELECT built once per kind of viewer, for the hand-over
+    form the client page shows only when there are two or more. Reads only."""
+    practice_id = access.practice_id_of(viewer)
+    key = (viewer.role, practice_id is not None)
+    statement = _HANDOVER.get(key)
+    if statement is None:
+        statement = _HANDOVER[key] = (
+            access.practice_members(_Scope(*key))
+            .with_only_columns(User.id, User.display_name)
+            .where(User.role == "practitioner", User.active.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+    rows = db.session.connection().execute(statement, {"viewer_practice_id": practice_id})
+    return [(id_, name) for id_, name in rows]

@@ -46,13 +46,24 @@ class ZonePhotos:
         return self.baseline is not None and self.baseline.id != self.latest.id
 
 
+# Built once with bound parameters: every client page reads the photos, and composing a
+# SELECT cost more than running it (the client's photos are a few rows on its index).
+_CLIENT_ID = sa.bindparam("client_id")
+_PHOTOS = (
+    sa.select(Photo.id, Photo.zone, Photo.taken_on, Photo.width, Photo.height)
+    .where(Photo.client_id == _CLIENT_ID)
+    .order_by(Photo.taken_on, Photo.id)
+)
+_LAST_SESSION_BY_ZONE = (
+    sa.select(Placement.zone, sa.func.max(TreatmentSession.performed_on))
+    .join(TreatmentSession, TreatmentSession.id == Placement.session_id)
+    .where(TreatmentSession.client_id == _CLIENT_ID)
+    .group_by(Placement.zone)
+)
+
+
 def _healed_dates(client_id: int) -> dict[str | None, date]:
-    rows = db.session.execute(
-        sa.select(Placement.zone, sa.func.max(TreatmentSession.performed_on))
-        .join(TreatmentSession, TreatmentSession.id == Placement.session_id)
-        .where(TreatmentSession.client_id == client_id)
-        .group_by(Placement.zone)
-    ).all()
+    rows = db.session.execute(_LAST_SESSION_BY_ZONE, {"client_id": client_id}).all()
     healed = {zone: last + HEALED_AFTER for zone, last in rows}
     if healed:
         healed[None] = max(healed.values())
@@ -61,11 +72,7 @@ def _healed_dates(client_id: int) -> dict[str | None, date]:
 
 def timeline(client: Client) -> list[ZonePhotos]:
     """The client's zones that have photos, in the vocabulary's order, whole scalp first."""
-    photos = db.session.execute(
-        sa.select(Photo.id, Photo.zone, Photo.taken_on, Photo.width, Photo.height)
-        .where(Photo.client_id == client.id)
-        .order_by(Photo.taken_on, Photo.id)
-    ).all()
+    photos = db.session.execute(_PHOTOS, {"client_id": client.id}).all()
     if not photos:
         return []
     healed = _healed_dates(client.id)
