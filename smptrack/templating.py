@@ -142,5 +142,6 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(local_datetime, "localtime")
     app.add_template_filter(long_date, "longdate")
     app.add_template_filter(humanise, "humanise")
-    app.add_template_filter(lambda z: ZONE_LABELS.get(z, humanise(z)), "zone_label")
-    app.add_template_filter(lambda b: LATITUDE_BAND_LABELS.get(b, humanise(b)), "latitude_label")
+    # ``or``, not ``get``'s default: the default was humanised on every row of a list.
+    app.add_template_filter(lambda z: ZONE_LABELS.get(z) or humanise(z), "zone_label")
+    app.add_template_filter(lambda b: LATITUDE_BAND_LABELS.get(b) or humanise(b), "latitude_label")
