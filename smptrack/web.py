@@ -42,6 +42,10 @@ def end_read() -> None:
     session = db.session()
     if session.new or session.dirty or session.deleted or session.info.pop(_FLUSHED, False):
         commit()
+    elif not session.identity_map:
+        # Nothing loaded as ORM objects (the hot reads use rows): closing returns the connection,
+        # whose reset rolls it back, without a rollback's bookkeeping of the session's objects.
+        session.close()
     else:
         session.rollback()
 
