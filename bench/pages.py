@@ -6,7 +6,8 @@ on the same database (``bench/seed.py``), reads the process's own CPU time aroun
 counts the statements with SQLAlchemy's ``before_cursor_execute``, so a change to one page can be
 judged without a quiet machine. The responses are closed, so the after-response writes (read
 audit lines) are included. ``history-no-chart`` is the client page with the fade chart left out
-(``charts.chart_for_history`` answering None): the difference is the chart's share.
+(``materialised.fade_section`` answering None, so neither the stored section nor one drawn on
+the spot): the difference is the chart's share.
 
 Run (from the repository root, after ``SMPTRACK_INSTANCE_PATH=instance/bench python
 bench/seed.py``)::
@@ -65,8 +66,8 @@ def main() -> int:
         SMPTRACK_SESSION_COOKIE_SECURE="false",
     )
     sys.path.insert(0, str(ROOT))
-    from smptrack import charts
     from smptrack.app import create_app
+    from smptrack.services import materialised
 
     app = create_app()
     # As wsgi.py does in production: the loaded app's objects out of the collector's way.
@@ -77,9 +78,9 @@ def main() -> int:
     profiles = []
     for name, (path, headers, page_size) in ROUTES.items():
         app.config["PAGE_SIZE"] = page_size or 25
-        chart = charts.chart_for_history
+        section = materialised.fade_section
         if name == "history-no-chart":
-            charts.chart_for_history = lambda projection, history: None
+            materialised.fade_section = lambda *args, **kwargs: None
         try:
 
             def get(path: str = path, headers: dict[str, str] = headers) -> None:
@@ -98,7 +99,7 @@ def main() -> int:
             if name in args.profile:
                 profiles.append((name, profile(get, per_batch)))
         finally:
-            charts.chart_for_history = chart
+            materialised.fade_section = section
     # The least batch: other processes on a shared machine only ever add to a batch's time.
     print("| route | path | SQL statements | CPU ms/request (least of 10 batches) | median |")
     print("|---|---|---:|---:|---:|")

@@ -1,12 +1,14 @@
 """The fade chart: a projection drawn as server-rendered SVG (no script, no CDN).
 
 ``fade_chart`` turns a ``domain.fade.Projection``, the client's sessions and their ratings into
-plain geometry that ``templates/partials/fade_chart.html`` draws: one panel per zone (its likely
+plain geometry that ``chart_markup`` draws as HTML: one panel per zone (its likely
 range, its median line, its own ratings and sessions) and, for two or more zones, an "all zones"
 panel of median lines only. A radio-button zone picker (CSS only) shows one panel at a time, so
 five zones never hide each other's lines or blur their bands into one. Beside it: the window in
 words, the latest observed rating against the model (``smptrack.observed``) and a table as the
-text alternative. Pure: no Flask, no database.
+text alternative. Pure: no Flask, no database. ``section_markup`` (the chart and what the
+projection assumed) is stored with the projection when a write materialises it, under
+``chart_key`` (services.materialised.fade_section).
 
 Sizing: the SVG's viewBox is 400 units wide and drawn at the column's width (at most 36rem), so a
 unit is about 0.9 px on a 390 px phone; the stylesheet sizes the text in units for that (13 units
@@ -16,6 +18,7 @@ on a phone, fewer on a wide screen where a unit is larger), which keeps it at 11
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -140,6 +143,10 @@ class FadeChart:
     def markup(self) -> Markup:
         """The chart as HTML (``chart_markup``), for ``{{ chart.markup() }}``."""
         return chart_markup(self)
+
+    def section_markup(self, projection: fade.Projection) -> Markup:
+        """The chart and what ``projection`` assumed (``section_markup``)."""
+        return section_markup(self, projection)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -649,3 +656,54 @@ def chart_markup(chart: FadeChart) -> Markup:
     )
     # Safe: every text in it is a constant of this module, a number, or went through _esc.
     return Markup("".join(out))  # noqa: S704
+
+
+def section_markup(chart: FadeChart, projection: fade.Projection) -> Markup:
+    """The client page's fade chart section body: the chart, then what the projection assumed
+    (what ``templates/partials/projection_section.html`` shows; stored with the projection by
+    ``services.materialised`` and keyed by ``chart_key``)."""
+    out = [chart_markup(chart)]
+    if projection.assumptions:
+        lines = "".join(f"<li>{_esc(line)}</li>" for line in projection.assumptions)
+        out.append(
+            f"<details><summary>What the projection assumed</summary><ul>{lines}</ul>"
+            f'<p class="hint">Worked out on {_esc(observed.day_in_words(projection.as_of))} by '
+            f"the fade model {_esc(projection.model_version)}: the dates are estimates from "
+            "the sessions, the sun log and the ratings so far, not guarantees.</p></details>"
+        )
+    # Safe: chart_markup's is, and every other text went through _esc.
+    return Markup("".join(out))  # noqa: S704
+
+
+@functools.cache
+def _code_version() -> bytes:
+    """The source of what draws the chart and its words: a stored chart drawn by other code
+    (a deploy since it was stored) no longer matches its key, whoever forgot to bump a
+    number."""
+    from pathlib import Path
+
+    from smptrack.domain import vocabulary
+
+    return b"".join(
+        Path(module.__file__).read_bytes() for module in (fade, observed, vocabulary)
+    ) + Path(__file__).read_bytes()
+
+
+def chart_key(history: object) -> str:
+    """SHA-256 (hex) of what the chart shows besides the projection: each session's day and
+    zones, each rating (day, zone, density, kind, who), and the chart's code. Computed from the
+    ``services.history.ClientHistory`` the chart is drawn from; a stored chart whose key differs
+    from the page's (a renamed assessor, a newer release) is drawn again instead."""
+    sessions = getattr(history, "sessions", [])
+    assessments = getattr(history, "assessments", [])
+    people = getattr(history, "people", {}) or {}
+    marks = (
+        [(s.performed_on, sorted({p.zone for p in s.placements})) for s in sessions],
+        [
+            (a.assessed_on, a.zone, a.density_pct, a.assessor_kind, people.get(a.assessed_by_id))
+            for a in assessments
+        ],
+    )
+    digest = hashlib.sha256(_code_version())
+    digest.update(repr(marks).encode())
+    return digest.hexdigest()

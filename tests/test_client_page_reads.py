@@ -1,12 +1,15 @@
-"""The client page's reads built once (services.overview): the hand-over choices give the same
-answer as the service the hand-over itself validates against, the sections' totals count every
-row however many there are, and the fade chart's markup escapes what it writes."""
+"""The client page's reads (services.overview, services.materialised.fade_section): the
+hand-over choices give the same answer as the service the hand-over itself validates against,
+the sections' totals count every row however many there are, the fade chart's markup escapes
+what it writes, and the chart section a write stores is shown only while it is the one its
+inputs draw now."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from smptrack import charts
@@ -149,3 +152,110 @@ def test_the_page_reads_a_fixed_number_of_statements_whatever_the_access_log(
 
     assert len(many) == len(few)
     assert not any("OVER ()" in statement for statement in many)
+
+
+# --- the chart section stored with the projection (services.materialised.fade_section) -------
+
+
+def _record_history_today(personas: Personas) -> tuple[int, date]:
+    """Client A with two sessions and a rating by P, materialised as of the real today (the
+    page's day), as a write's unit of work does."""
+    from smptrack.services import projections
+    from tests.test_history import add_assessment, add_session
+
+    now = datetime.now(UTC)
+    record, p = personas.record_a, personas.practitioner_p
+    today = projections.client_today(record, now)
+    add_session(record, p, today - timedelta(days=400), zones=("crown", "mid_scalp"))
+    add_session(record, p, today - timedelta(days=300), kind="build_up")
+    add_assessment(record, today - timedelta(days=30), density=80, by=p)
+    projections.refresh_stale(now)
+    db.session.commit()
+    return record.id, today
+
+
+def _stored_chart(client_id: int) -> tuple[str | None, str | None]:
+    from smptrack.models import ClientProjection
+
+    db.session.expire_all()
+    row = db.session.get(ClientProjection, client_id)
+    return row.chart_html, row.chart_key
+
+
+def test_a_write_stores_the_chart_section_the_page_then_shows_unchanged(
+    app: Flask, personas: Personas
+) -> None:
+    record_id, _ = _record_history_today(personas)
+    html, key = _stored_chart(record_id)
+    assert html is not None and len(key) == 64
+    assert "Pat Practitioner" in html  # who rated, in the legend's table
+
+    # The tests run the page with the check on: it draws the chart again and compares.
+    page = log_in(app.test_client(), personas.practitioner_p).get(f"/clients/{record_id}")
+
+    assert page.status_code == 200
+    assert html in page.get_data(as_text=True)
+
+
+def test_the_page_with_a_stored_chart_reads_neither_the_document_nor_any_more_rows(
+    app: Flask, personas: Personas
+) -> None:
+    from smptrack.services import history, materialised
+
+    record_id, today = _record_history_today(personas)
+    html, _ = _stored_chart(record_id)
+    record = db.session.get(type(personas.record_a), record_id)
+    loaded = history.client_history(record)
+
+    with statements_sent() as statements:
+        section = materialised.fade_section(record, loaded, today)
+
+    assert section == html
+    assert len(statements) == 1 and "document" not in statements[0]
+
+
+def test_a_stored_chart_that_differs_from_the_one_drawn_now_fails_the_tests(
+    app: Flask, personas: Personas, caplog: pytest.LogCaptureFixture
+) -> None:
+    from smptrack.models import ClientProjection
+
+    record_id, _ = _record_history_today(personas)
+    db.session.execute(
+        sa.update(ClientProjection)
+        .where(ClientProjection.client_id == record_id)
+        .values(chart_html="<p>an old drawing</p>")
+    )
+    db.session.commit()
+
+    page = log_in(app.test_client(), personas.practitioner_p).get(f"/clients/{record_id}")
+
+    assert page.status_code == 500
+    assert "StaleChartError" in caplog.text
+
+
+def test_a_renamed_assessor_or_a_bulk_recompute_draws_the_chart_on_the_page_writing_nothing(
+    app: Flask, personas: Personas
+) -> None:
+    from smptrack.models import ClientProjection
+
+    record_id, _ = _record_history_today(personas)
+    personas.practitioner_p.display_name = "Pat Renamed"
+    db.session.commit()
+    browser = log_in(app.test_client(), personas.practitioner_p)
+
+    renamed = browser.get(f"/clients/{record_id}").get_data(as_text=True)
+
+    assert "Pat Renamed" in renamed
+    html, _ = _stored_chart(record_id)
+    assert "Pat Renamed" not in html  # the read wrote nothing
+
+    db.session.execute(
+        sa.update(ClientProjection)
+        .where(ClientProjection.client_id == record_id)
+        .values(chart_html=None, chart_key=None)  # as materialised.store_documents leaves it
+    )
+    db.session.commit()
+    bulk = browser.get(f"/clients/{record_id}").get_data(as_text=True)
+
+    assert 'class="fade-chart"' in bulk and "Pat Renamed" in bulk
+    assert _stored_chart(record_id) == (None, None)

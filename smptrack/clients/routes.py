@@ -5,7 +5,6 @@ from datetime import timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from smptrack import charts
 from smptrack.clients import bp
 from smptrack.clients.forms import AssignPractitionerForm, ClientForm, InviteForm
 from smptrack.extensions import db
@@ -93,8 +92,11 @@ def show(client_id: int):
     # commit here would expire the client and the user and load both again.
     history = history_service.client_history(client)
     today = projections.client_today(client, now)
-    projection = materialised.projection_for(client, today)
-    chart = charts.chart_for_history(projection, history)
+    # Stored with the projection when the last write drew it; the tests check it is the one
+    # its inputs draw now.
+    chart_html = materialised.fade_section(
+        client, history, today, check=current_app.testing
+    )
     manages = access.may_manage_practice(viewer, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
     assign_form = _handover_form(viewer, client) if manages else None
@@ -114,8 +116,7 @@ def show(client_id: int):
         client=client,
         history=history,
         overview=overview,
-        chart=chart,
-        projection=projection,
+        chart_html=chart_html,
         invite_form=invite_form,
         assign_form=assign_form,
         links=practice_links(client) if manages else own_links(client),

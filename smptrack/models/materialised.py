@@ -48,6 +48,11 @@ class ClientProjection(db.Model):
     # The API's answer for this projection (``GET /api/v1/clients/{id}/projection`` on the day
     # ``as_of``), serialised once here so that the read sends it as it is. NULL: build it.
     api_document: so.Mapped[str | None] = so.mapped_column(sa.Text())
+    # The client page's fade chart section for this projection (charts.section_markup), and the
+    # key of the sessions and ratings it marks (charts.chart_key): the page shows it only when
+    # the key of the history it loads is the same. NULL (the bulk recompute): draw it.
+    chart_html: so.Mapped[str | None] = so.mapped_column(sa.Text())
+    chart_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
 
 # The due sweep's cohort ("whose touch-up window opens on this day", across every practice) is

@@ -13,11 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
+from smptrack import charts
 from smptrack.domain import fade
 from smptrack.domain.vocabulary import ZONES
 from smptrack.extensions import db
 from smptrack.models import Client, ClientProjection, SunDoseMonth, SunExposure
+from smptrack.services import history as history_service
 
 
 def _day(value: str | None) -> date | None:
@@ -238,12 +241,76 @@ def store_projections(
             "computed_at": now,
             "document": encode_projection(projection),
             "api_document": api_answer(client.id, projection),
+            **_chart_columns(client, projection),
         }
         for client, projection in projected
         if projection is not None
     ]
     if rows:
         db.session.execute(sa.insert(ClientProjection), rows)
+
+
+def _chart_columns(client: Client, projection: fade.Projection) -> dict[str, str | None]:
+    """The client page's chart section for ``projection`` and its key (``fade_section``), drawn
+    from the history as this transaction has it (two SELECTs: its sessions and ratings)."""
+    history = history_service.client_history(client)
+    chart = charts.chart_for_history(projection, history)
+    if chart is None:
+        return {"chart_html": None, "chart_key": None}
+    return {
+        "chart_html": str(charts.section_markup(chart, projection)),
+        "chart_key": charts.chart_key(history),
+    }
+
+
+class StaleChartError(AssertionError):
+    """(In tests) a stored chart section differs from the one its inputs draw now."""
+
+
+# The stored chart beside the day and the key it was drawn for; not the document (48 kB of
+# curves for a five-zone client), which the page then neither reads nor decodes. The check
+# (tests) reads the document in the same statement, so it counts the statements a page sends.
+_CHART_COLUMNS = (ClientProjection.as_of, ClientProjection.chart_key, ClientProjection.chart_html)
+_STORED_CHART = sa.select(*_CHART_COLUMNS).where(
+    ClientProjection.client_id == sa.bindparam("client_id")
+)
+_STORED_CHART_AND_DOCUMENT = sa.select(
+    *_CHART_COLUMNS, sa.cast(ClientProjection.document, sa.Text)
+).where(ClientProjection.client_id == sa.bindparam("client_id"))
+
+
+def fade_section(
+    client: Client, history: history_service.ClientHistory, today: date, *, check: bool = False
+) -> Markup | None:
+    """The client page's fade chart section (``charts.section_markup``), or None when no zone
+    has been treated. The one the last write stored when it is ``today``'s and its key is the
+    key of ``history`` (one SELECT); else drawn here from the stored projection (one SELECT
+    more) or, before the daily replan has moved it to ``today``, from one computed in memory
+    (as ``projection_for``), writing nothing: the bulk recompute stores no chart, and a renamed
+    assessor or a new release changes the key. ``check`` (the tests) draws it anyway and raises
+    ``StaleChartError`` if the stored one differs: the staleness check of the stored markup."""
+    from smptrack.services import projections
+
+    statement = _STORED_CHART_AND_DOCUMENT if check else _STORED_CHART
+    row = db.session.connection().execute(statement, {"client_id": client.id}).first()
+    today_row = row is not None and row.as_of == today
+    stored = None
+    if today_row and row.chart_html is not None and row.chart_key == charts.chart_key(history):
+        # Safe: written by _chart_columns from charts.section_markup, which escapes.
+        stored = Markup(row.chart_html)  # noqa: S704
+        if not check:
+            return stored
+    if stored is not None:
+        projection = decode_projection(_loads(row[3]))
+    elif today_row:
+        projection = stored_projection(client) or projections.project_client(client, today)
+    else:
+        projection = projections.project_client(client, today)
+    chart = charts.chart_for_history(projection, history)
+    drawn = charts.section_markup(chart, projection) if chart is not None else None
+    if stored is not None and drawn != stored:
+        raise StaleChartError(f"client {client.id}: the stored chart is not the one drawn now")
+    return drawn
 
 
 try:  # the optional fast serialiser (the "postgres" extra): 10x json.dumps on curves
