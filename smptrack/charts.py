@@ -677,15 +677,16 @@ def section_markup(chart: FadeChart, projection: fade.Projection) -> Markup:
 
 @functools.cache
 def _code_version() -> bytes:
-    """The source of what draws the chart and its words: a stored chart drawn by other code
-    (a deploy since it was stored) no longer matches its key, whoever forgot to bump a
-    number."""
+    """The source of what draws the chart and its words (this module, ``observed`` and the
+    zone labels): a stored chart drawn by other code (a release since it was stored) no longer
+    matches its key, whoever forgot to bump a number. Not the fade model's: a new model changes
+    the stored projection, which is stored with its chart."""
     from pathlib import Path
 
     from smptrack.domain import vocabulary
 
     return b"".join(
-        Path(module.__file__).read_bytes() for module in (fade, observed, vocabulary)
+        Path(module.__file__).read_bytes() for module in (observed, vocabulary)
     ) + Path(__file__).read_bytes()
 
 
