@@ -166,3 +166,26 @@ def test_the_practice_notes_on_a_record_stay_with_the_practitioners_for_every_lo
             actor
         ), name
         assert access.may_read_record_notes(actor) == access.sees_clinical(actor), name
+
+
+def test_after_the_hot_reads_the_next_unit_of_work_still_rolls_back(
+    app: Flask, personas: Personas
+) -> None:
+    # On PostgreSQL the hot reads run without a transaction (web.begin_read); the connection
+    # they used goes back to the pool transactional again, so a later unit's rollback holds.
+    app.test_client_class = OwnContextClient
+    api = Api(app, personas.practitioner_p)
+    record_id, name = personas.record_a.id, personas.record_a.display_name
+    db.session.close()
+    for path in (f"/api/v1/clients/{record_id}", f"/api/v1/clients/{record_id}/projection"):
+        for _ in range(3):
+            assert api.get(path).status_code == 200
+    for _ in range(3):  # every pooled connection the reads may have used
+        db.session.execute(
+            sa.update(Client).where(Client.id == record_id).values(display_name="Changed")
+        )
+        db.session.rollback()
+        assert db.session.scalar(sa.select(Client.display_name).where(Client.id == record_id)) == (
+            name
+        )
+        db.session.close()

@@ -49,7 +49,7 @@ from smptrack.services.errors import (
     ServiceError,
     ValidationFailed,
 )
-from smptrack.web import commit, end_read, json_error, utc_now
+from smptrack.web import begin_read, commit, end_read, json_error, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +190,8 @@ def operation(
             if not op.authenticated:
                 # Anyone may send this one: the tight limits of requests not logged in.
                 security.limit_anonymous_body()
+            if op.identity_only and op.method == "GET":
+                begin_read()
             if op.authenticated:
                 actor = authenticate(identity_only=op.identity_only)
                 if op.roles is not None and actor.role not in op.roles:
