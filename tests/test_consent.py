@@ -531,8 +531,13 @@ def test_the_consent_and_questionnaire_pages_write_nothing_but_their_audit_lines
         answers_service.AnswersInput(retinoid_use=True),
         now=now,
     )
+    # The page checks the link against the real clock, so it is issued now: issued at the
+    # fixture's fixed date it expired seven days later and the page rightly answered 404.
     _, token = consents.issue_link(
-        personas.practitioner_p, personas.record_a, secret_key=app.config["SECRET_KEY"], now=now
+        personas.practitioner_p,
+        personas.record_a,
+        secret_key=app.config["SECRET_KEY"],
+        now=datetime.now(UTC),
     )
     db.session.commit()
     record = personas.record_a.id
