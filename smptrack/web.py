@@ -34,11 +34,16 @@ def commit(now: datetime | None = None) -> None:
 
 def end_read() -> None:
     """End a read's unit of work (an API GET). Reads do not write (DESIGN.md), so there is
-    nothing to materialise or commit: the transaction is rolled back, which ends it for less
-    than a commit. A GET that does write in its transaction (an export's audit line) is
-    committed as a write would be, never lost: ``session.info`` notes every flush."""
+    nothing to materialise or commit: the read's own connection goes back to the pool and the
+    session's transaction, if the read used one, is rolled back, which ends it for less than a
+    commit. A GET that does write in its transaction (an export's audit line) is committed as
+    a write would be, never lost: ``session.info`` notes every flush."""
+    from smptrack import read_connection
     from smptrack.extensions import db
 
+    read_connection.close_for_read()
+    if not db.session.registry.has():
+        return  # the read ran on its own connection only: no session was made
     session = db.session()
     if session.new or session.dirty or session.deleted or session.info.pop(_FLUSHED, False):
         commit()
@@ -54,18 +59,24 @@ _FLUSHED = "smptrack.flushed"
 
 
 def begin_read() -> None:
-    """Start a read's unit of work (an API GET that only reads) without a database transaction
-    on PostgreSQL: its statements then run in autocommit, which spares the BEGIN and ROLLBACK
-    round trips, half of those of ``GET /api/v1/clients/{id}``. At PostgreSQL's READ COMMITTED
-    (ours) each statement sees its own snapshot inside a transaction too, so the reads see what
-    they would have. Elsewhere (SQLite, whose reads start no transaction to spare, or a
-    session already in one) it does nothing."""
+    """Start a read's unit of work (an API GET that only reads): its row statements run on a
+    connection of their own, outside the ORM session (``smptrack/read_connection.py``), in
+    autocommit on PostgreSQL. ``end_read`` gives it back; a read that fails gives it back in
+    the handler's ``finally`` through ``abandon_read``. A session already in a transaction
+    (a test's) keeps the statements on its connection, so they see what it wrote."""
+    from smptrack import read_connection
     from smptrack.extensions import db
 
-    session = db.session()
-    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+    if db.session.registry.has() and db.session().in_transaction():
         return
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    read_connection.open_for_read()
+
+
+def abandon_read() -> None:
+    """Give back a read's own connection after the read failed (a 404, a lock)."""
+    from smptrack import read_connection
+
+    read_connection.close_for_read()
 
 
 @sa.event.listens_for(so.Session, "after_flush")

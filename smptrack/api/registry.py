@@ -49,7 +49,7 @@ from smptrack.services.errors import (
     ServiceError,
     ValidationFailed,
 )
-from smptrack.web import begin_read, commit, end_read, json_error, utc_now
+from smptrack.web import abandon_read, begin_read, commit, end_read, json_error, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -190,43 +190,53 @@ def operation(
             if not op.authenticated:
                 # Anyone may send this one: the tight limits of requests not logged in.
                 security.limit_anonymous_body()
+
+            def answer() -> Response:
+                if op.authenticated:
+                    actor = authenticate(identity_only=op.identity_only)
+                    if op.roles is not None and actor.role not in op.roles:
+                        raise Forbidden(f"Only a {' or '.join(op.roles)} can do this.")
+                    args.append(actor)
+                if op.query is not None:
+                    path_args["query"] = parse_query(op.query)
+                if op.body is not None:
+                    path_args["body"] = parse_body(op.body)
+                if op.form is not None:
+                    path_args["body"], path_args["files"] = parse_form(op.form, op.files)
+
+                def unit() -> Any:
+                    outcome = view(*args, **path_args)
+                    if op.method == "GET":
+                        end_read()  # nothing to commit: reads do not write
+                    else:
+                        commit()  # the unit of work's explicit step, then the commit
+                    return outcome
+
+                try:
+                    # A transient lock ("database is locked", a serialization failure) rolls the
+                    # unit back and runs it again after a short backoff: a wait, never a 500.
+                    result = retry.run_unit(unit, what=f"{method} {request.path}")
+                    # (A Response is callable too: a WSGI application, not a deferred answer.)
+                    if callable(result) and not isinstance(result, BaseModel | Response):
+                        result = result()
+                except sa.exc.IntegrityError as exc:
+                    # The services check uniqueness first; this is the race in which two requests
+                    # pass that check together. The database's constraint decides, the loser
+                    # gets a 409 instead of a 500.
+                    db.session.rollback()
+                    log.warning("integrity error on %s %s: %s", method, request.path, exc.orig)
+                    raise Conflict("This conflicts with a record that already exists.") from exc
+                return render(op, result)
+
             if op.identity_only and op.method == "GET":
+                # Its row statements on a connection of its own (smptrack/read_connection.py),
+                # given back however the read ends.
                 begin_read()
-            if op.authenticated:
-                actor = authenticate(identity_only=op.identity_only)
-                if op.roles is not None and actor.role not in op.roles:
-                    raise Forbidden(f"Only a {' or '.join(op.roles)} can do this.")
-                args.append(actor)
-            if op.query is not None:
-                path_args["query"] = parse_query(op.query)
-            if op.body is not None:
-                path_args["body"] = parse_body(op.body)
-            if op.form is not None:
-                path_args["body"], path_args["files"] = parse_form(op.form, op.files)
-
-            def unit() -> Any:
-                answer = view(*args, **path_args)
-                if op.method == "GET":
-                    end_read()  # nothing to commit: reads do not write
-                else:
-                    commit()  # the unit of work's explicit step, then the commit
-                return answer
-
-            try:
-                # A transient lock ("database is locked", a serialization failure) rolls the
-                # unit back and runs it again after a short backoff: a wait, never a 500.
-                result = retry.run_unit(unit, what=f"{method} {request.path}")
-                # (A Response is callable too: a WSGI application, not a deferred answer.)
-                if callable(result) and not isinstance(result, BaseModel | Response):
-                    result = result()
-            except sa.exc.IntegrityError as exc:
-                # The services check uniqueness first; this is the race in which two requests
-                # pass that check together. The database's constraint decides, the loser
-                # gets a 409 instead of a 500.
-                db.session.rollback()
-                log.warning("integrity error on %s %s: %s", method, request.path, exc.orig)
-                raise Conflict("This conflicts with a record that already exists.") from exc
-            return render(op, result)
+                try:
+                    return answer()
+                finally:
+                    abandon_read()
+            return answer()
 
         OPERATIONS.append(op)
         _HANDLERS[(rule, method)] = handler

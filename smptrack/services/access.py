@@ -25,6 +25,7 @@ from typing import Any, NoReturn, Protocol
 
 import sqlalchemy as sa
 
+from smptrack import read_connection
 from smptrack.extensions import db
 from smptrack.models import (
     Appointment,
@@ -138,7 +139,7 @@ def get_client_row(actor: Actor, client_id: int) -> sa.Row:
     roll back an ORM instance. The same scope, the same refusals."""
     scope = client_scope(actor)
     row = (
-        db.session.connection()
+        read_connection.connection()
         .execute(_CLIENT_ROW_IN_SCOPE[scope[0]], {"scope": scope[1], "id": client_id})
         .first()
         if scope is not None

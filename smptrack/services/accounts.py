@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from smptrack import read_connection
 from smptrack.domain import text as text_rule
 from smptrack.domain.limits import DISPLAY_NAME_MAX
 from smptrack.extensions import db
@@ -641,7 +642,9 @@ def caller_for_api_token(secret: str, now: datetime) -> ApiCaller | None:
     if not _may_be_token(secret):
         return None
     found = (
-        db.session.connection().execute(_TOKEN_AND_CALLER, {"token_hash": _sha256(secret)}).first()
+        read_connection.connection()
+        .execute(_TOKEN_AND_CALLER, {"token_hash": _sha256(secret)})
+        .first()
     )
     if found is None:
         return None
