@@ -189,3 +189,32 @@ def test_after_the_hot_reads_the_next_unit_of_work_still_rolls_back(
             name
         )
         db.session.close()
+
+
+def test_the_hot_reads_give_their_own_connection_back_however_they_end(
+    app: Flask, personas: Personas
+) -> None:
+    # smptrack/read_connection.py: a read checks a connection out of the pool for its rows;
+    # the answer, a 404 of another tenant's record, a 403 of the front desk and a 401 all
+    # give it back.
+    app.test_client_class = OwnContextClient
+    readers = {
+        name: Api(app, personas.by_name(name))
+        for name in ("practitioner_p", "practitioner_q", "front_desk_p")
+    }
+    record_id = personas.record_a.id
+    db.session.close()
+    pool = db.engine.pool
+    before = pool.checkedout()
+    answers = []
+    for name, api in readers.items():
+        for path in (f"/api/v1/clients/{record_id}", f"/api/v1/clients/{record_id}/projection"):
+            for _ in range(2):
+                answers.append(api.get(path).status_code)
+                assert pool.checkedout() == before, (name, path)
+    spoiled = app.test_client().get(
+        f"/api/v1/clients/{record_id}", headers={"Authorization": "Bearer smp_nope"}
+    )
+    answers.append(spoiled.status_code)
+    assert pool.checkedout() == before
+    assert answers == [200] * 4 + [404] * 4 + [403] * 4 + [401]
