@@ -444,8 +444,9 @@ def recompute_clients(ids: Sequence[int], now: datetime) -> int:
 
     The path for a model change at scale: the inputs of the whole batch in a handful of
     queries, read as rows rather than ORM objects; ``fade.project`` itself (clients without
-    ratings take its closed-form prior); and two bulk writes, an executemany UPDATE of the
-    client rows and a DELETE plus executemany INSERT of the documents. The monthly sun doses
+    ratings take its closed-form prior); and two bulk writes, the client rows and the documents
+    (on PostgreSQL one statement each, which skips a client whose stored values are already
+    these: a repeated recompute writes nothing). The monthly sun doses
     are left alone: no model constant enters them. Reminders are not replanned here (the daily
     replan, or ``model_versions.rebuild_practice`` for one practice, does). Flushes nothing of
     the ORM session's own; the caller commits. Returns the number of clients written."""
@@ -459,18 +460,54 @@ def recompute_clients(ids: Sequence[int], now: datetime) -> int:
         (row.id, project_client(row, client_today(row, now), loaded[row.id]))  # type: ignore[arg-type]
         for row in rows
     ]
-    clients = Client.__table__  # Core: an executemany, no ORM bookkeeping per row
-    db.session.connection().execute(
-        clients.update()
-        .where(clients.c.id == sa.bindparam("client_id"))
-        .values({name: sa.bindparam(name) for name in _ROW_COLUMNS}),
-        [{"client_id": cid, **row_values(projection)} for cid, projection in projected],
-    )
+    values = [{"client_id": cid, **row_values(projection)} for cid, projection in projected]
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            _UPDATE_ROWS_POSTGRESQL,
+            {name: [v[name] for v in values] for name in ("client_id", *_ROW_COLUMNS)},
+        )
+    else:
+        clients = Client.__table__  # Core: an executemany, no ORM bookkeeping per row
+        connection.execute(
+            clients.update()
+            .where(clients.c.id == sa.bindparam("client_id"))
+            .values({name: sa.bindparam(name) for name in _ROW_COLUMNS}),
+            values,
+        )
     store_documents(projected, now)
     return len(projected)
 
 
 _ROW_COLUMNS = tuple(row_values(None))
+# PostgreSQL: the batch's rows as one array per column, one statement whatever the batch's size
+# (an executemany is one UPDATE per client, each with its executor start-up). A row already holding
+# these values is not written: no dead tuple, no WAL for an unchanged client. Its columns are
+# _ROW_COLUMNS (a test holds them equal).
+_UPDATE_ROWS_POSTGRESQL = """
+UPDATE clients AS c
+SET next_touch_up_on = v.next_touch_up_on, next_touch_up_zone = v.next_touch_up_zone,
+    touch_up_earliest_on = v.touch_up_earliest_on, touch_up_latest_on = v.touch_up_latest_on,
+    touch_up_due_now = v.touch_up_due_now, projection_review_flag = v.projection_review_flag,
+    projection_blur_advisory = v.projection_blur_advisory,
+    projection_model_version = v.projection_model_version
+FROM unnest(
+    %(client_id)s::int[], %(next_touch_up_on)s::date[], %(next_touch_up_zone)s::text[],
+    %(touch_up_earliest_on)s::date[], %(touch_up_latest_on)s::date[],
+    %(touch_up_due_now)s::boolean[], %(projection_review_flag)s::boolean[],
+    %(projection_blur_advisory)s::boolean[], %(projection_model_version)s::text[]
+) AS v(client_id, next_touch_up_on, next_touch_up_zone, touch_up_earliest_on, touch_up_latest_on,
+       touch_up_due_now, projection_review_flag, projection_blur_advisory,
+       projection_model_version)
+WHERE c.id = v.client_id
+  AND (c.next_touch_up_on, c.next_touch_up_zone, c.touch_up_earliest_on, c.touch_up_latest_on,
+       c.touch_up_due_now, c.projection_review_flag, c.projection_blur_advisory,
+       c.projection_model_version)
+  IS DISTINCT FROM
+      (v.next_touch_up_on, v.next_touch_up_zone, v.touch_up_earliest_on, v.touch_up_latest_on,
+       v.touch_up_due_now, v.projection_review_flag, v.projection_blur_advisory,
+       v.projection_model_version)
+"""
 
 
 def recompute_range(
