@@ -54,9 +54,9 @@ def consent_helpers() -> dict:
     def consent_panel(client: Client) -> dict | None:
         if client is None or not current_user.is_authenticated:
             return None
-        status = consents.status_of(client)
+        status = consents.status_shown(client)
         may_answer = access.may_answer_questionnaire(current_user, client)
-        latest = answers_service.latest_answers(client) if may_answer else None
+        latest = answers_service.latest_answers_shown(client) if may_answer else None
         return {
             "client": client,
             "status": status,

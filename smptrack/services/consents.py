@@ -168,8 +168,8 @@ class ConsentStatus:
     """Where ``client`` stands: ``current`` is the practice's current text (None: no consent
     is required), ``latest`` the client's most recent signature (on any version)."""
 
-    current: ConsentTemplate | None
-    latest: Consent | None
+    current: ConsentTemplate | sa.Row | None  # a row of its id and version: ``status_shown``
+    latest: Consent | sa.Row | None  # a row of its template's id and version: the same
 
     @property
     def required(self) -> bool:
@@ -204,6 +204,29 @@ def latest_consent(client: Client) -> Consent | None:
 def status_of(client: Client) -> ConsentStatus:
     """The client's consent status (two indexed queries; reads only)."""
     return ConsentStatus(current_template(client.practice_id), latest_consent(client))
+
+
+# ``status_shown``'s reads: only the columns ``ConsentStatus`` reads, built once.
+_CURRENT_TEMPLATE_SHOWN = _CURRENT_TEMPLATE.with_only_columns(
+    ConsentTemplate.id, ConsentTemplate.version
+)
+_LATEST_CONSENT_SHOWN = _LATEST_CONSENT.with_only_columns(
+    Consent.template_id, Consent.template_version
+)
+
+
+def status_shown(client: Client) -> ConsentStatus:
+    """``status_of`` for a panel that only shows it (the client page, the appointment): the
+    same status from rows of the few columns it reads. Loading the template (with its whole
+    text) and the signature as ORM objects was a twentieth of the client page's CPU."""
+    connection = db.session.connection()
+    current = (
+        connection.execute(_CURRENT_TEMPLATE_SHOWN, {"practice_id": client.practice_id}).first()
+        if client.practice_id is not None
+        else None
+    )
+    latest = connection.execute(_LATEST_CONSENT_SHOWN, {"client_id": client.id}).first()
+    return ConsentStatus(current, latest)
 
 
 def consents_of(client: Client) -> list[Consent]:
