@@ -6,7 +6,6 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import current_app, request, url_for
 from flask_login import LoginManager
 
@@ -18,7 +17,7 @@ from smptrack.web import utc_now
 log = logging.getLogger(__name__)
 
 
-def _record_last_seen(login_session: LoginSession, now: datetime) -> None:
+def _record_last_seen(login_session: accounts.LiveLoginSession, now: datetime) -> None:
     """Write ``last_seen_at`` (at most hourly) in a short transaction of its own.
 
     The user is loaded before the view runs, inside a request that may only read (and so never
@@ -34,8 +33,6 @@ def _record_last_seen(login_session: LoginSession, now: datetime) -> None:
             )
     except sa.exc.OperationalError as exc:
         log.warning("could not record a login session's last use: %s", exc)
-        return
-    so.attributes.set_committed_value(login_session, "last_seen_at", now)
 
 
 def configure_login(manager: LoginManager) -> None:
