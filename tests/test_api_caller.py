@@ -218,3 +218,38 @@ def test_the_hot_reads_give_their_own_connection_back_however_they_end(
     answers.append(spoiled.status_code)
     assert pool.checkedout() == before
     assert answers == [200] * 4 + [404] * 4 + [403] * 4 + [401]
+
+
+@pytest.mark.parametrize("name", LOGINS)
+def test_the_record_read_with_the_token_is_the_one_the_access_policy_gives(
+    app: Flask, personas: Personas, name: str
+) -> None:
+    # accounts.caller_for_api_token(record_id=...) reads the record in the token's statement,
+    # under access.login_scope_condition: for every persona and every record it must answer
+    # what get_client (the ORM loader on access.client_scope) answers, refusals included.
+    user = personas.by_name(name)
+    secret = issue(user)
+    columns = [column.key for column in Client.__table__.c]
+    answers = set()
+    for client_id in [*db.session.scalars(sa.select(Client.id).order_by(Client.id)), 10**6]:
+        try:
+            record = access.get_client(user, client_id)
+            expected = [getattr(record, key) for key in columns]
+        except (NotFound, Forbidden) as exc:
+            expected = type(exc)
+        db.session.rollback()
+        caller = accounts.caller_for_api_token(secret, NOW, record_id=client_id)
+        assert (caller.id, caller.record_id) == (user.id, client_id)
+        try:
+            row = access.get_client_row(caller, client_id)
+            found = [getattr(row, key) for key in columns]
+        except (NotFound, Forbidden) as exc:
+            found = type(exc)
+        db.session.rollback()
+        assert found == expected, (name, client_id)
+        answers.add(expected if isinstance(expected, type) else "record")
+    # Every persona meets a refusal; the practitioners and the clients also meet their records.
+    assert NotFound in answers or Forbidden in answers
+    assert ("record" in answers) == (
+        name in ("client_a", "client_b", "practitioner_p", "practitioner_q", "colleague_p")
+    )

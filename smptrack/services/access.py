@@ -119,6 +119,23 @@ def client_scope(actor: Actor) -> tuple[str, int] | None:
     return None
 
 
+def login_scope_condition(user: Any, member: Any, client: Any) -> sa.ColumnElement[bool]:
+    """``client_scope`` of a login as SQL over its columns (``user``: its ``users`` row,
+    ``member``: its ``practice_members`` row, outer-joined) and a client's: true for the
+    records whose history the login sees. For a statement that reads a bearer token's caller
+    and the record they ask for in one go (``accounts.caller_for_api_token`` with a
+    ``record_id``); a test holds it to ``client_scope`` for every persona. A login is never a
+    ``ClientByLink``, so the link scope has no part here."""
+    return sa.or_(
+        sa.and_(
+            user.role == "practitioner",
+            member.practice_id.is_not(None),
+            client.practice_id == member.practice_id,
+        ),
+        sa.and_(user.role == "client", client.user_id == user.id),
+    )
+
+
 def get_client(actor: Actor, client_id: int) -> Client:
     """The client record ``client_id`` if ``actor`` may see its history, else ``NotFound``
     (``Forbidden`` for the front desk, on a client of their own practice)."""
@@ -136,15 +153,21 @@ def get_client(actor: Actor, client_id: int) -> Client:
 def get_client_row(actor: Actor, client_id: int) -> sa.Row:
     """``get_client``'s record as a row of its columns (attributes named as ``Client``'s), for
     a read that only shows it (``GET /api/v1/clients/{id}``) and so need not build, track and
-    roll back an ORM instance. The same scope, the same refusals."""
-    scope = client_scope(actor)
-    row = (
-        read_connection.connection()
-        .execute(_CLIENT_ROW_IN_SCOPE[scope[0]], {"scope": scope[1], "id": client_id})
-        .first()
-        if scope is not None
-        else None
-    )
+    roll back an ORM instance. The same scope, the same refusals.
+
+    An API caller that read ``client_id``'s record with its token (``ApiCaller.record_id``,
+    under ``login_scope_condition``) answers from that row, without a statement of its own."""
+    if getattr(actor, "record_id", None) == client_id:
+        row = actor.record  # type: ignore[attr-defined]
+    else:
+        scope = client_scope(actor)
+        row = (
+            read_connection.connection()
+            .execute(_CLIENT_ROW_IN_SCOPE[scope[0]], {"scope": scope[1], "id": client_id})
+            .first()
+            if scope is not None
+            else None
+        )
     if row is None:
         _refuse_client(actor, client_id)
     return row

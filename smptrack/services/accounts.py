@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -23,7 +24,7 @@ from smptrack.domain import text as text_rule
 from smptrack.domain.limits import DISPLAY_NAME_MAX
 from smptrack.extensions import db
 from smptrack.models import ApiToken, Client, Invitation, LoginSession, PracticeMember, User
-from smptrack.services import account_mail, audit, practices
+from smptrack.services import access, account_mail, audit, practices
 from smptrack.services.errors import Conflict, NotFound, ValidationFailed
 
 PASSWORD_MIN_LENGTH = 10
@@ -616,6 +617,11 @@ class ApiCaller:
     role: str
     practice_id: int | None
     member_role: str | None
+    # The client record the request names, read with the token (``caller_for_api_token``'s
+    # ``record_id``): its columns when the login sees its history, else None. Only
+    # ``access.get_client_row`` reads it, for that id.
+    record_id: int | None = None
+    record: ClientColumns | None = None
 
 
 # The token's columns and the few facts of its login ``ApiCaller`` holds, as plain columns.
@@ -637,6 +643,23 @@ _TOKEN_AND_CALLER = (
 )
 
 
+# A client record's columns by name, as ``access.get_client_row`` answers it (``sa.Row``'s
+# attribute access, for the part of a wider row that is the record).
+ClientColumns = namedtuple("ClientColumns", [column.key for column in Client.__table__.c])  # type: ignore[misc]
+
+# ``_TOKEN_AND_CALLER`` with the record the request names, when the login sees its history
+# (``access.login_scope_condition``, the rule of ``access.client_scope``): one statement where
+# the hot reads ran two.
+_CALLER_WIDTH = len(_TOKEN_AND_CALLER.selected_columns)
+_TOKEN_CALLER_AND_RECORD = _TOKEN_AND_CALLER.add_columns(*Client.__table__.c).outerjoin(
+    Client,
+    sa.and_(
+        Client.id == sa.bindparam("client_id"),
+        access.login_scope_condition(User, PracticeMember, Client),
+    ),
+)
+
+
 def user_for_api_token(secret: str, now: datetime) -> User | None:
     """The active user a live token belongs to, else None. Its last use is recorded at most
     once per ``TOKEN_USE_RESOLUTION``, after the response when a request is running."""
@@ -651,22 +674,39 @@ def user_for_api_token(secret: str, now: datetime) -> User | None:
     return user
 
 
-def caller_for_api_token(secret: str, now: datetime) -> ApiCaller | None:
+def caller_for_api_token(
+    secret: str, now: datetime, *, record_id: int | None = None
+) -> ApiCaller | None:
     """``user_for_api_token``'s answer as an ``ApiCaller``: the same token rules, the same
-    record of its last use, from one row of plain columns (no ORM object in the session)."""
+    record of its last use, from one row of plain columns (no ORM object in the session).
+
+    With ``record_id`` (the client a read asks for) the same statement reads that record
+    too, when the login sees its history; ``access.get_client_row`` then answers from it."""
     if not _may_be_token(secret):
         return None
-    found = (
-        read_connection.connection()
-        .execute(_TOKEN_AND_CALLER, {"token_hash": _sha256(secret)})
-        .first()
-    )
+    params = {"token_hash": _sha256(secret)}
+    statement = _TOKEN_AND_CALLER
+    if record_id is not None:
+        statement, params["client_id"] = _TOKEN_CALLER_AND_RECORD, record_id
+    found = read_connection.connection().execute(statement, params).first()
     if found is None:
         return None
-    token_id, revoked_at, expires_at, last, active, user_id, role, practice_id, member_role = found
+    token_id, revoked_at, expires_at, last, active, user_id, role, practice_id, member_role = found[
+        :_CALLER_WIDTH
+    ]
     if not _token_in_force(token_id, revoked_at, expires_at, last, active, now):
         return None
-    return ApiCaller(id=user_id, role=role, practice_id=practice_id, member_role=member_role)
+    record = None
+    if record_id is not None and found[_CALLER_WIDTH] is not None:
+        record = ClientColumns(*found[_CALLER_WIDTH:])
+    return ApiCaller(
+        id=user_id,
+        role=role,
+        practice_id=practice_id,
+        member_role=member_role,
+        record_id=record_id,
+        record=record,
+    )
 
 
 def _may_be_token(secret: str) -> bool:
