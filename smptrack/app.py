@@ -68,7 +68,7 @@ def register_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'smptrack.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
     if app.config["DATABASE_URL"].startswith("sqlite"):
-        # pool_pre_ping is pointless for a file and costs a query per checkout.
+        # A ping is pointless for a file and costs a query per checkout.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     app.config["MAIL_FOLDER"] = app.config.get("MAIL_FOLDER") or str(
         Path(app.instance_path) / "mail"
@@ -134,6 +134,11 @@ def register_database(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             sa.event.listen(db.engine, "connect", _sqlite_pragmas(app))
+    else:
+        from smptrack import read_connection
+
+        with app.app_context():
+            read_connection.install_checkout_ping(db.engine)
 
 
 def _sqlite_pragmas(app: Flask):

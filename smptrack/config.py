@@ -14,7 +14,9 @@ class Defaults:
     SECRET_KEY: str | None = None
     # None means "SQLite in the instance folder", resolved once the instance path is known.
     DATABASE_URL: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: on PostgreSQL read_connection.install_checkout_ping pings every
+    # checkout but a hot API read's (which runs again on a fresh connection if it must).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLITE_BUSY_TIMEOUT_MS = 5000
 
     # Cookies: HttpOnly always; Secure is an operator switch because the laptop default is HTTP.

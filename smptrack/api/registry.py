@@ -186,12 +186,12 @@ def operation(
             if any(isinstance(v, int) and v > MAX_ID for v in path_args.values()):
                 # No row has such an id, and the database would refuse to compare with it.
                 raise NotFound("No such object.")
-            args: list[Any] = []
             if not op.authenticated:
                 # Anyone may send this one: the tight limits of requests not logged in.
                 security.limit_anonymous_body()
 
             def answer() -> Response:
+                args: list[Any] = []
                 if op.authenticated:
                     actor = authenticate(
                         identity_only=op.identity_only,
@@ -237,6 +237,15 @@ def operation(
                 # given back however the read ends.
                 begin_read()
                 try:
+                    return answer()
+                except sa.exc.DBAPIError as exc:
+                    if not exc.connection_invalidated:
+                        raise
+                    # Its connection was dead (the server dropped it since it was pooled; a
+                    # hot read's checkout is not pinged): a read runs again, once, on a fresh one.
+                    log.warning("%s %s: a dropped connection, read again", method, request.path)
+                    abandon_read()
+                    begin_read()
                     return answer()
                 finally:
                     abandon_read()
