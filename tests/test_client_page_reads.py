@@ -103,6 +103,42 @@ def test_the_access_log_and_sun_totals_count_every_row_and_a_far_page_shows_the_
     assert "Page 3 of 3" in far and "January 2020" in far and "December 2020" not in far
 
 
+def test_the_access_log_counts_at_most_its_bound_and_pages_the_latest_lines(
+    app: Flask, personas: Personas
+) -> None:
+    # The log grows at every read without end: the section counts ACCESS_LOG_COUNTED lines at
+    # most (a view's cost must not grow with the record's age) and says there are more.
+    record, p = personas.record_a, personas.practitioner_p
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    lines = overview.ACCESS_LOG_COUNTED + 10
+    db.session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "occurred_at": start + timedelta(minutes=i),
+                "actor_id": p.id,
+                "client_id": record.id,
+                "action": "read",
+                "object_type": "client",
+                "object_id": record.id,
+            }
+            for i in range(lines)
+        ],
+    )
+    db.session.commit()
+    browser = log_in(app.test_client(), p)
+    bound = overview.ACCESS_LOG_COUNTED
+    pages = bound // 5
+
+    first = browser.get(f"/clients/{record.id}").get_data(as_text=True)
+    far = browser.get(f"/clients/{record.id}?events_page={pages + 7}").get_data(as_text=True)
+
+    assert f"More than {bound} events, the latest {bound} paged here" in first
+    assert f"Page 1 of {pages}+" in first
+    assert f"Page {pages} of {pages}+" in far
+    assert far.count('<td data-label="From">') == 5  # a full page of the log, not an empty one
+
+
 def test_the_chart_markup_escapes_its_text(app: Flask, personas: Personas) -> None:
     client = fade.ClientFactors(
         fitzpatrick=3, latitude_band="45_55", lifestyle="average", habits=uv.Habits()

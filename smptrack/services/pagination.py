@@ -17,6 +17,9 @@ class Page(Generic[T]):
     page: int
     per_page: int
     total: int
+    # ``total`` is a bound, not a count: there are more rows than it, and only ``total`` are
+    # paged (the client page's access log, ``overview.ACCESS_LOG_COUNTED``).
+    more: bool = False
 
     @property
     def pages(self) -> int:
