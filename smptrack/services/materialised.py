@@ -356,34 +356,37 @@ def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now
         ),
         execution_options={"synchronize_session": False},
     )
-    rows = [
-        {
-            "client_id": cid,
-            "as_of": projection.as_of,
-            "model_version": projection.model_version,
-            "computed_at": now,
-            "document": _dumps(projection),
-        }
-        for cid, projection in projected
-        if projection is not None
-    ]
+    rows = _document_rows(projected, now)
     if not rows:
         return
-    connection = db.session.connection()
-    document = sa.bindparam("document", type_=sa.Text)
-    if connection.dialect.name == "postgresql":
-        document = sa.cast(document, sa.JSON)  # text in, the column's json type stored
     table = ClientProjection.__table__
-    connection.execute(
+    db.session.connection().execute(
         table.insert().values(
             client_id=sa.bindparam("client_id"),
             as_of=sa.bindparam("as_of"),
             model_version=sa.bindparam("model_version"),
             computed_at=sa.bindparam("computed_at", type_=table.c.computed_at.type),
-            document=document,
+            document=sa.bindparam("document", type_=sa.Text),  # serialised once, above
         ),
         rows,
     )
+
+
+def _document_rows(
+    projected: Sequence[tuple[int, fade.Projection | None]], computed_at: object
+) -> list[dict[str, object]]:
+    """The rows ``store_documents`` writes: each projection's document serialised once."""
+    return [
+        {
+            "client_id": cid,
+            "as_of": projection.as_of,
+            "model_version": projection.model_version,
+            "computed_at": computed_at,
+            "document": _dumps(projection),
+        }
+        for cid, projection in projected
+        if projection is not None
+    ]
 
 
 # PostgreSQL: one UPDATE of the stored rows and one INSERT of the missing ones, each an
@@ -426,17 +429,7 @@ def _store_documents_postgresql(
     computed_at = ClientProjection.__table__.c.computed_at.type.process_bind_param(
         now, connection.dialect
     )
-    rows = [
-        {
-            "client_id": cid,
-            "as_of": projection.as_of,
-            "model_version": projection.model_version,
-            "computed_at": computed_at,
-            "document": _dumps(projection),
-        }
-        for cid, projection in projected
-        if projection is not None
-    ]
+    rows = _document_rows(projected, computed_at)
     for statement, chosen in (
         (_UPDATE_DOCUMENT_POSTGRESQL, [row for row in rows if row["client_id"] in stored]),
         (_INSERT_DOCUMENT_POSTGRESQL, [row for row in rows if row["client_id"] not in stored]),
