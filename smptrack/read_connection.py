@@ -1,13 +1,14 @@
 """The connection a hot API read runs its row statements on.
 
-``GET /api/v1/clients/{id}`` and its projection are three Core statements returning rows (the
-bearer token with its login, the record, the stored answer). Run on the ORM session's
-connection, the session's bookkeeping around them (creating the session, its transaction, the
-connection for the bind, closing and removing it) cost about as much as one of the statements:
-a tenth of the read's CPU. So a read's unit of work (``web.begin_read``) checks a plain
-connection out of the engine's pool for them and ``web.end_read`` gives it back; the session is
-then never created unless the read needs an ORM object after all (a projection not stored for
-today), which it then loads on the session's own connection as any other request does.
+``GET /api/v1/clients/{id}`` and its projection are one or two Core statements returning rows
+(the bearer token with its login and the record it asks for; the stored answer). Run on the ORM
+session's connection, the session's bookkeeping around them (creating the session, its
+transaction, the connection for the bind, closing and removing it) cost about as much as one of
+the statements: a fifth of the read's CPU. So a read's unit of work (``web.begin_read``) checks
+a plain connection out of the engine's pool for them and ``web.end_read`` gives it back; the
+session is then never created unless the read needs an ORM object after all (a projection not
+stored for today), which it then loads on the session's own connection as any other request
+does.
 
 Outside such a read (a page, a write, a CLI command, a test calling a service) ``connection()``
 is the session's connection, so the same service functions run unchanged there.

@@ -112,27 +112,28 @@ def test_a_client_reading_their_record_through_the_api_sees_no_internal_notes(
     )
 
 
+def loaded(load, actor, client_id: int) -> list | type:
+    """The record's columns as ``load`` (``access.get_client`` or ``get_client_row``) answers
+    ``actor`` for ``client_id``, or the type of its refusal; the session rolled back after."""
+    try:
+        record = load(actor, client_id)
+        return [getattr(record, column.key) for column in Client.__table__.c]
+    except (NotFound, Forbidden) as exc:
+        return type(exc)
+    finally:
+        db.session.rollback()
+
+
 @pytest.mark.parametrize("name", LOGINS)
 def test_the_row_loader_answers_as_the_orm_loader_for_every_persona(
     app: Flask, personas: Personas, name: str
 ) -> None:
     user = personas.by_name(name)
     caller = accounts.caller_for_api_token(issue(user), NOW)
-    columns = [column.key for column in Client.__table__.c]
-    for client_id in db.session.scalars(sa.select(Client.id).order_by(Client.id)):
+    for client_id in db.session.scalars(sa.select(Client.id).order_by(Client.id)).all():
         for actor in (user, caller):
-            try:
-                record = access.get_client(actor, client_id)
-                expected = [getattr(record, key) for key in columns]
-            except (NotFound, Forbidden) as exc:
-                expected = type(exc)
-            try:
-                row = access.get_client_row(actor, client_id)
-                found = [getattr(row, key) for key in columns]
-            except (NotFound, Forbidden) as exc:
-                found = type(exc)
-            assert found == expected, (name, client_id)
-            db.session.rollback()
+            expected = loaded(access.get_client, actor, client_id)
+            assert loaded(access.get_client_row, actor, client_id) == expected, (name, client_id)
 
 
 def test_the_api_read_of_another_tenants_client_answers_404_and_is_audited(
@@ -229,24 +230,12 @@ def test_the_record_read_with_the_token_is_the_one_the_access_policy_gives(
     # what get_client (the ORM loader on access.client_scope) answers, refusals included.
     user = personas.by_name(name)
     secret = issue(user)
-    columns = [column.key for column in Client.__table__.c]
     answers = set()
     for client_id in [*db.session.scalars(sa.select(Client.id).order_by(Client.id)), 10**6]:
-        try:
-            record = access.get_client(user, client_id)
-            expected = [getattr(record, key) for key in columns]
-        except (NotFound, Forbidden) as exc:
-            expected = type(exc)
-        db.session.rollback()
+        expected = loaded(access.get_client, user, client_id)
         caller = accounts.caller_for_api_token(secret, NOW, record_id=client_id)
         assert (caller.id, caller.record_id) == (user.id, client_id)
-        try:
-            row = access.get_client_row(caller, client_id)
-            found = [getattr(row, key) for key in columns]
-        except (NotFound, Forbidden) as exc:
-            found = type(exc)
-        db.session.rollback()
-        assert found == expected, (name, client_id)
+        assert loaded(access.get_client_row, caller, client_id) == expected, (name, client_id)
         answers.add(expected if isinstance(expected, type) else "record")
     # Every persona meets a refusal; the practitioners and the clients also meet their records.
     assert NotFound in answers or Forbidden in answers

@@ -338,7 +338,8 @@ except ImportError:  # pragma: no cover - the standard library's, same values
 def store_documents(projected: Sequence[tuple[int, fade.Projection | None]], now: datetime) -> None:
     """``store_projections`` by client id, with each document serialised once here and passed
     to the database as JSON text: on SQLite one DELETE and one executemany INSERT per batch; on
-    PostgreSQL one statement, which leaves unchanged documents alone (see its comment).
+    PostgreSQL an UPDATE in place of the stored rows, which leaves unchanged documents alone,
+    and an INSERT of the missing ones (``_store_documents_postgresql``).
 
     The API's answers are left out (NULL): this is the bulk recompute after a model change,
     where they would cost 30 % of its time (0.4 ms of CPU per client here and 0.4 ms in

@@ -350,16 +350,18 @@ def _reminders(viewer: Actor, client: Client, page: int, per_page: int) -> Page[
 
 def _events(client: Client, page: int, per_page: int) -> Page[AuditLine]:
     """Who read or changed the record, newest first, one page (the practice's view only)."""
+    # Only the latest ACCESS_LOG_COUNTED lines are paged: a page past them shows their last.
+    page = min(page, -(-ACCESS_LOG_COUNTED // per_page))
     rows, total, page = _window_page(_EVENT_PAGE, client.id, page, per_page)
     items = [AuditLine(event=AuditEntry(*row[:-1]), actor_name=row[-1]) for row in rows]
     more = total > ACCESS_LOG_COUNTED
-    if more:  # the latest ACCESS_LOG_COUNTED lines are paged; a far page shows the last of them
-        total = ACCESS_LOG_COUNTED
-        last = -(-total // per_page)
-        if page > last:
-            rows, _, page = _window_page(_EVENT_PAGE, client.id, last, per_page)
-            items = [AuditLine(event=AuditEntry(*row[:-1]), actor_name=row[-1]) for row in rows]
-    return Page(items=items, page=page, per_page=per_page, total=total, more=more)
+    return Page(
+        items=items,
+        page=page,
+        per_page=per_page,
+        total=min(total, ACCESS_LOG_COUNTED),
+        more=more,
+    )
 
 
 _HANDOVER: dict[tuple[str, bool], sa.Select] = {}

@@ -445,8 +445,9 @@ def recompute_clients(ids: Sequence[int], now: datetime) -> int:
     The path for a model change at scale: the inputs of the whole batch in a handful of
     queries, read as rows rather than ORM objects; ``fade.project`` itself (clients without
     ratings take its closed-form prior); and two bulk writes, the client rows and the documents
-    (on PostgreSQL one statement each, which skips a client whose stored values are already
-    these: a repeated recompute writes nothing). The monthly sun doses
+    (on PostgreSQL the rows in one statement and the documents updated in place, each skipping
+    a client whose stored values are already these: a repeated recompute writes nothing). The
+    monthly sun doses
     are left alone: no model constant enters them. Reminders are not replanned here (the daily
     replan, or ``model_versions.rebuild_practice`` for one practice, does). Flushes nothing of
     the ORM session's own; the caller commits. Returns the number of clients written."""
