@@ -585,8 +585,7 @@ def chart_markup(chart: FadeChart) -> Markup:
     without JavaScript (without CSS every panel shows)."""
     label_now = _esc(chart.density_now_label)
     out = [
-        '<figure class="fade-chart" aria-labelledby="fade-chart-caption">'
-        '<div class="zone-picker">'
+        '<figure class="fade-chart" aria-labelledby="fade-chart-caption"><div class="zone-picker">'
     ]
     for index, panel in enumerate(chart.panels):
         key = _esc(panel.key)
@@ -676,6 +675,13 @@ def section_markup(chart: FadeChart, projection: fade.Projection) -> Markup:
 
 
 @functools.cache
+def _code_digest() -> hashlib._Hash:
+    """SHA-256 fed with ``_code_version``, copied for each key: hashing 46 kB of source was
+    most of a key's cost, on every client page."""
+    return hashlib.sha256(_code_version())
+
+
+@functools.cache
 def _code_version() -> bytes:
     """The source of what draws the chart and its words (this module, ``observed`` and the
     zone labels): a stored chart drawn by other code (a release since it was stored) no longer
@@ -685,9 +691,10 @@ def _code_version() -> bytes:
 
     from smptrack.domain import vocabulary
 
-    return b"".join(
-        Path(module.__file__).read_bytes() for module in (observed, vocabulary)
-    ) + Path(__file__).read_bytes()
+    return (
+        b"".join(Path(module.__file__).read_bytes() for module in (observed, vocabulary))
+        + Path(__file__).read_bytes()
+    )
 
 
 def chart_key(history: object) -> str:
@@ -705,6 +712,6 @@ def chart_key(history: object) -> str:
             for a in assessments
         ],
     )
-    digest = hashlib.sha256(_code_version())
+    digest = _code_digest().copy()
     digest.update(repr(marks).encode())
     return digest.hexdigest()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import url_for
+from flask import current_app, request, url_for
 from werkzeug.routing import BuildError
 
 from smptrack.models import Client
@@ -26,46 +26,78 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
 
 def practice_links(client: Client) -> dict[str, str | None]:
     """What the client's practitioner can do from the client page."""
-    values = {"client_id": client.id}
-    return {
-        "record_session": optional_url("treatments.new", **values),
-        "sun_log": optional_url("exposure.index", **values),
-        "log_sun": optional_url("exposure.new", **values),
-        "profile": optional_url("exposure.profile", **values),
-        "assess": optional_url("assessments.new", **values),
-        "assessments": optional_url("assessments.index", **values),
-        "export": optional_url("privacy.export_client", **values),
-        "erase": optional_url("privacy.erase_client", **values),
-        "reminders": optional_url("reminders.client_index", **values),
-    }
+    return row_links(PRACTICE_LINKS)(client.id)
 
 
 def own_links(client: Client | None) -> dict[str, str | None]:
     """What a client can do from their own page."""
-    values = {"client_id": client.id} if client is not None else None
-    return {
-        "record_session": optional_url("treatments.new", **values) if values else None,
-        "sun_log": optional_url("exposure.my_sun_log"),
-        "log_sun": optional_url("exposure.new", **values) if values else None,
-        "profile": optional_url("exposure.my_profile"),
-        "assess": optional_url("assessments.new", **values) if values else None,
-        "assessments": optional_url("assessments.my_assessments"),
-        "export": optional_url("privacy.export_own"),
-        "erase": optional_url("privacy.erase_own"),
-        "reminders": optional_url("reminders.mine"),
-    }
+    links = row_links(_OWN_LINKS)(None)
+    if client is not None:
+        links.update(row_links(_OWN_RECORD_LINKS)(client.id))
+    return links
 
 
 def session_links(treatment_id: int) -> dict[str, str | None]:
-    return {
-        "show": optional_url("treatments.show", session_id=treatment_id),
-        "edit": optional_url("treatments.edit", session_id=treatment_id),
-        "delete": optional_url("treatments.delete", session_id=treatment_id),
-    }
+    return row_links(SESSION_LINKS)(treatment_id)
 
 
 def assessment_links(assessment_id: int) -> dict[str, str | None]:
-    return {"delete": optional_url("assessments.delete", assessment_id=assessment_id)}
+    return row_links(ASSESSMENT_LINKS)(assessment_id)
+
+
+# Groups of links: (name, endpoint, the argument the row's id goes in or None for a page
+# without one; endpoint None for a link the page never has).
+Links = tuple[tuple[str, str | None, str | None], ...]
+PRACTICE_LINKS: Links = (
+    ("record_session", "treatments.new", "client_id"),
+    ("sun_log", "exposure.index", "client_id"),
+    ("log_sun", "exposure.new", "client_id"),
+    ("profile", "exposure.profile", "client_id"),
+    ("assess", "assessments.new", "client_id"),
+    ("assessments", "assessments.index", "client_id"),
+    ("export", "privacy.export_client", "client_id"),
+    ("erase", "privacy.erase_client", "client_id"),
+    ("reminders", "reminders.client_index", "client_id"),
+)
+_OWN_LINKS: Links = (
+    ("record_session", None, None),
+    ("sun_log", "exposure.my_sun_log", None),
+    ("log_sun", None, None),
+    ("profile", "exposure.my_profile", None),
+    ("assess", None, None),
+    ("assessments", "assessments.my_assessments", None),
+    ("export", "privacy.export_own", None),
+    ("erase", "privacy.erase_own", None),
+    ("reminders", "reminders.mine", None),
+)
+# A client's own page without a record (an erased one) has no pages of the record.
+_OWN_RECORD_LINKS: Links = (
+    ("record_session", "treatments.new", "client_id"),
+    ("log_sun", "exposure.new", "client_id"),
+    ("assess", "assessments.new", "client_id"),
+)
+SESSION_LINKS: Links = (
+    ("show", "treatments.show", "session_id"),
+    ("edit", "treatments.edit", "session_id"),
+    ("delete", "treatments.delete", "session_id"),
+)
+ASSESSMENT_LINKS: Links = (("delete", "assessments.delete", "assessment_id"),)
+
+
+def row_links(links: Links) -> Callable[[int | None], dict[str, str | None]]:
+    """The group ``links`` for one row id (None when no link takes one): each URL filled into
+    a pattern ``url_by_id`` built, and the group's patterns looked up once, so a page can call
+    the answer once per row."""
+    patterns = _patterns()
+    root = request.script_root
+    builders = []
+    for name, endpoint, argument in links:
+        key = (endpoint, argument, root)
+        build = patterns.get(key)
+        if build is None:
+            build = patterns[key] = _build_pattern(endpoint, argument)
+        builders.append((name, build))
+    return lambda row_id: {name: build(row_id) for name, build in builders}
 
 
 # An id no row has (the ``int`` converter's maximum), built into a URL once and then replaced.
@@ -73,17 +105,32 @@ _SENTINEL_ID = 2**31 - 1
 
 
 def url_by_id(endpoint: str, argument: str) -> Callable[[int], str | None]:
-    """``url_for(endpoint, argument=id)`` for a page listing many rows: the URL is built once
-    with a sentinel id and then filled in per row (a ``url_for`` per row is most of the cost
-    of a long list); None for each id when no such page is registered."""
+    """``url_for(endpoint, argument=id)`` for a page listing many rows: the URL is built with a
+    sentinel id and then filled in per row (a ``url_for`` per row is most of the cost of a long
+    list); None for each id when no such page is registered. The pattern is built once per
+    application and mount point (``request.script_root``), on the first page that asks."""
+    patterns = _patterns()
+    key = (endpoint, argument, request.script_root)
+    build = patterns.get(key)
+    if build is None:
+        build = patterns[key] = _build_pattern(endpoint, argument)
+    return build
+
+
+def _patterns() -> dict[tuple[str | None, str | None, str], Callable[[int | None], str | None]]:
+    return current_app.extensions.setdefault("smptrack.url_patterns", {})
+
+
+def _build_pattern(
+    endpoint: str | None, argument: str | None
+) -> Callable[[int | None], str | None]:
+    if endpoint is None:
+        return lambda row_id: None
+    if argument is None:
+        url = optional_url(endpoint)
+        return lambda row_id: url
     url = optional_url(endpoint, **{argument: _SENTINEL_ID})
     head, found, tail = (url or "").partition(str(_SENTINEL_ID))
     if not (url and found):
         return lambda row_id: None
     return lambda row_id: f"{head}{row_id}{tail}"
-
-
-def links_by_id(**links: tuple[str, str]) -> Callable[[int], dict[str, str | None]]:
-    """``links.session_links`` and the like, with each URL built by ``url_by_id``."""
-    builders = {name: url_by_id(*target) for name, target in links.items()}
-    return lambda row_id: {name: build(row_id) for name, build in builders.items()}

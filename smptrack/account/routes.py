@@ -18,7 +18,7 @@ from smptrack.account.forms import (
 )
 from smptrack.extensions import db
 from smptrack.forms import place_field_errors
-from smptrack.links import assessment_links, own_links, session_links
+from smptrack.links import ASSESSMENT_LINKS, SESSION_LINKS, own_links, row_links
 from smptrack.outgoing import external_url
 from smptrack.services import access, accounts, email_change, materialised, projections, throttle
 from smptrack.services import clients as client_service
@@ -61,8 +61,8 @@ def me():
         chart=chart,
         projection=projection,
         links=own_links(client),
-        session_links=session_links,
-        assessment_links=assessment_links,
+        session_links=row_links(SESSION_LINKS),
+        assessment_links=row_links(ASSESSMENT_LINKS),
     )
 
 

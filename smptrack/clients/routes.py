@@ -8,7 +8,14 @@ from flask_login import current_user
 from smptrack.clients import bp
 from smptrack.clients.forms import AssignPractitionerForm, ClientForm, InviteForm
 from smptrack.extensions import db
-from smptrack.links import links_by_id, own_links, practice_links, url_by_id
+from smptrack.links import (
+    ASSESSMENT_LINKS,
+    SESSION_LINKS,
+    own_links,
+    practice_links,
+    row_links,
+    url_by_id,
+)
 from smptrack.outgoing import external_url
 from smptrack.services import access, account_mail, accounts, audit, materialised, projections
 from smptrack.services import clients as client_service
@@ -94,9 +101,7 @@ def show(client_id: int):
     today = projections.client_today(client, now)
     # Stored with the projection when the last write drew it; the tests check it is the one
     # its inputs draw now.
-    chart_html = materialised.fade_section(
-        client, history, today, check=current_app.testing
-    )
+    chart_html = materialised.fade_section(client, history, today, check=current_app.testing)
     manages = access.may_manage_practice(viewer, client)
     invite_form = InviteForm(email=client.email) if manages and not client.user_id else None
     assign_form = _handover_form(viewer, client) if manages else None
@@ -120,12 +125,8 @@ def show(client_id: int):
         invite_form=invite_form,
         assign_form=assign_form,
         links=practice_links(client) if manages else own_links(client),
-        session_links=links_by_id(
-            show=("treatments.show", "session_id"),
-            edit=("treatments.edit", "session_id"),
-            delete=("treatments.delete", "session_id"),
-        ),
-        assessment_links=links_by_id(delete=("assessments.delete", "assessment_id")),
+        session_links=row_links(SESSION_LINKS),
+        assessment_links=row_links(ASSESSMENT_LINKS),
     )
 
 

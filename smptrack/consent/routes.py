@@ -52,10 +52,12 @@ def consent_helpers() -> dict:
     three indexed SELECTs), and only what the viewer may see."""
 
     def consent_panel(client: Client) -> dict | None:
-        if client is None or not current_user.is_authenticated:
+        # The login, not the proxy: the rules below read it a dozen times.
+        viewer = current_user._get_current_object()
+        if client is None or not viewer.is_authenticated:
             return None
         status = consents.status_shown(client)
-        may_answer = access.may_answer_questionnaire(current_user, client)
+        may_answer = access.may_answer_questionnaire(viewer, client)
         latest = answers_service.latest_answers_shown(client) if may_answer else None
         return {
             "client": client,
@@ -63,9 +65,9 @@ def consent_helpers() -> dict:
             "may_answer": may_answer,
             "answered": latest,
             "flags": answers_service.contraindications(latest),
-            "may_send": access.may_send_consent_link(current_user, client),
-            "may_sign": access.may_sign_consent_for(current_user, client),
-            "needs_override": access.may_manage_practice(current_user, client)
+            "may_send": access.may_send_consent_link(viewer, client),
+            "may_sign": access.may_sign_consent_for(viewer, client),
+            "needs_override": access.may_manage_practice(viewer, client)
             and status.required
             and not status.valid,
         }

@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -77,8 +78,7 @@ class SunMonth:
         return f"SunMonth({self.month}, entries={self.entries}, minutes={self.minutes})"
 
 
-@dataclass(frozen=True, slots=True)
-class PlacementLine:
+class PlacementLine(NamedTuple):
     """One placement as the timeline shows it, its pigment lot's label already joined in."""
 
     id: int
@@ -96,8 +96,7 @@ class PlacementLine:
     depth_note: str
 
 
-@dataclass(frozen=True, slots=True)
-class SessionLine:
+class SessionLine(NamedTuple):
     """One treatment session as the timeline shows it: the columns a page reads, not an ORM
     object (a long history would otherwise build hundreds of tracked instances per view)."""
 
@@ -117,8 +116,7 @@ class SessionLine:
     placements: list[PlacementLine]
 
 
-@dataclass(frozen=True, slots=True)
-class AssessmentLine:
+class AssessmentLine(NamedTuple):
     """One fade assessment as the timeline shows it."""
 
     id: int
@@ -154,18 +152,14 @@ class ClientHistory:
 
 
 _SESSION_COLUMNS = tuple(
-    getattr(TreatmentSession, name)
-    for name in SessionLine.__dataclass_fields__
-    if name != "placements"
+    getattr(TreatmentSession, name) for name in SessionLine._fields if name != "placements"
 )
 _PLACEMENT_COLUMNS = tuple(
     getattr(Placement, name)
-    for name in PlacementLine.__dataclass_fields__
+    for name in PlacementLine._fields
     if name not in ("pigment_label", "lot_number")
 )
-_ASSESSMENT_COLUMNS = tuple(
-    getattr(FadeAssessment, name) for name in AssessmentLine.__dataclass_fields__
-)
+_ASSESSMENT_COLUMNS = tuple(getattr(FadeAssessment, name) for name in AssessmentLine._fields)
 
 # Built once: composing a SELECT costs more than running it on a page this size.
 _CLIENT_ID = sa.bindparam("client_id")
@@ -313,8 +307,7 @@ def _sun_months(client: Client, zones: list[str]) -> list[SunMonth]:
 # --- the audit trail (its page is read by services.overview) ---------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
+class AuditEntry(NamedTuple):
     """The columns of an audit event the access log shows."""
 
     id: int
@@ -326,7 +319,6 @@ class AuditEntry:
     remote_addr: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class AuditLine:
+class AuditLine(NamedTuple):
     event: AuditEntry
     actor_name: str | None  # None: the person's login was erased, or the system acted

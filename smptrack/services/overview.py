@@ -231,7 +231,7 @@ _REMINDER_PAGE = _page_statement(
     (_REMINDERS.c.due_at.desc(), _REMINDERS.c.id.desc()),
 )
 _EVENT_PAGE = _page_statement(
-    (*(_EVENTS.c[name] for name in AuditEntry.__dataclass_fields__), _USERS.c.display_name),
+    (*(_EVENTS.c[name] for name in AuditEntry._fields), _USERS.c.display_name),
     _EVENTS,
     ((_USERS, _USERS.c.id == _EVENTS.c.actor_id),),
     (_EVENTS.c.occurred_at.desc(), _EVENTS.c.id.desc()),
