@@ -24,17 +24,17 @@ def viewer() -> object:
 
 
 def viewer_zone() -> ZoneInfo:
-    """The viewer's time zone, looked up once per request and login (a page shows a few dozen
-    times; a request that signs someone in shows the rest in theirs)."""
-    user = viewer()
+    """The viewer's time zone, built once per request while it stays the same (a page shows a
+    few dozen times; a request that signs someone in, or changes the zone, shows the rest in
+    the new one)."""
+    name = getattr(viewer(), "time_zone", None) or current_app.config["DEFAULT_TIME_ZONE"]
     cached = g.get("_viewer_zone")
-    if cached is None or cached[0] is not user:
-        cached = g._viewer_zone = (user, _zone_of(user))
+    if cached is None or cached[0] != name:
+        cached = g._viewer_zone = (name, _zone_named(name))
     return cached[1]
 
 
-def _zone_of(user: object) -> ZoneInfo:
-    name = getattr(user, "time_zone", None) or current_app.config["DEFAULT_TIME_ZONE"]
+def _zone_named(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
