@@ -167,9 +167,14 @@ def _has_body() -> bool:
 
 def limit_request_body() -> None:
     if not _has_body():
-        # Most GETs and every static file: nothing to limit, and no reason to load the user
-        # from the database just to choose a limit.
-        apply_body_limits(anonymous_limits())
+        # Most GETs and every static file: no body to limit (neither a length nor chunks), and
+        # no reason to load the user from the database just to choose a limit. The tight
+        # limits still go on the request, should anything read its empty stream.
+        req = request._get_current_object()
+        config = current_app.config
+        req.max_content_length = config["ANONYMOUS_MAX_CONTENT_LENGTH"]
+        req.max_form_memory_size = config["ANONYMOUS_MAX_FORM_MEMORY_SIZE"]
+        req.max_form_parts = config["ANONYMOUS_MAX_FORM_PARTS"]
         return
     if request.path.startswith("/api/"):
         # The API never uses the login cookie: it checks the bearer token inside each route,
@@ -187,10 +192,13 @@ def limit_request_body() -> None:
 
 
 # The headers every answer gets unless its view set its own.
-_DEFAULT_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-    ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"),
+_DEFAULT_HEADERS = tuple(
+    (name, name.lower(), value)
+    for name, value in (
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+    )
 )
 
 
@@ -199,10 +207,11 @@ def add_security_headers(response: Response) -> Response:
     # scanned the list twice per header, a twentieth of a small API read's CPU.
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
-    for name, value in _DEFAULT_HEADERS:
-        if name.lower() not in present:
+    for name, lowered, value in _DEFAULT_HEADERS:
+        if lowered not in present:
             headers.add(name, value)
-    view_args = request.view_args
+    req = request._get_current_object()  # read twice below: one context lookup
+    view_args = req.view_args
     if view_args and EMAILED_LINK_VIEW_ARGS.intersection(view_args):
         headers["Referrer-Policy"] = EMAILED_LINK_REFERRER_POLICY
     elif "referrer-policy" not in present:
@@ -214,7 +223,7 @@ def add_security_headers(response: Response) -> Response:
             "Strict-Transport-Security",
             f"max-age={int(config['HSTS_MAX_AGE_SECONDS'])}; includeSubDomains",
         )
-    if request.endpoint not in CACHEABLE_ENDPOINTS:
+    if req.endpoint not in CACHEABLE_ENDPOINTS:
         # Overrides send_file's "no-cache": a download of a client's data must not be kept.
         headers["Cache-Control"] = "private, no-store" if _is_image(response) else "no-store"
     return response

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import sqlalchemy as sa
-from flask import Response, current_app, url_for
+from flask import Response, current_app
 
 from smptrack.api.registry import operation
 from smptrack.api.schemas import (
@@ -17,6 +17,7 @@ from smptrack.api.schemas import (
     ClientQuery,
     Deleted,
 )
+from smptrack.links import url_by_id
 from smptrack.models import Client, User
 from smptrack.services import access, exports, profile
 from smptrack.services import clients as client_service
@@ -27,7 +28,7 @@ def client_out(client: Client | sa.Row, actor: access.Actor) -> ClientOut:
     """The record (an ORM row or a row of its columns) as ``actor`` may read it: the practice's
     notes on the record are internal, so a client reads them as an empty string
     (``access.may_read_record_notes``)."""
-    url = url_for("api.get_client", client_id=client.id)
+    url = url_by_id("api.get_client", "client_id")(client.id)
     return ClientOut.of(client, url, notes=access.may_read_record_notes(actor))
 
 
