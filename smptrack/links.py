@@ -88,15 +88,10 @@ def row_links(links: Links) -> Callable[[int | None], dict[str, str | None]]:
     """The group ``links`` for one row id (None when no link takes one): each URL filled into
     a pattern ``url_by_id`` built, and the group's patterns looked up once, so a page can call
     the answer once per row."""
-    patterns = _patterns()
-    root = request.script_root
-    builders = []
-    for name, endpoint, argument in links:
-        key = (endpoint, argument, root)
-        build = patterns.get(key)
-        if build is None:
-            build = patterns[key] = _build_pattern(endpoint, argument)
-        builders.append((name, build))
+    patterns, root = _patterns(), request.script_root
+    builders = [
+        (name, _pattern(patterns, root, endpoint, argument)) for name, endpoint, argument in links
+    ]
     return lambda row_id: {name: build(row_id) for name, build in builders}
 
 
@@ -109,21 +104,32 @@ def url_by_id(endpoint: str, argument: str) -> Callable[[int], str | None]:
     sentinel id and then filled in per row (a ``url_for`` per row is most of the cost of a long
     list); None for each id when no such page is registered. The pattern is built once per
     application and mount point (``request.script_root``), on the first page that asks."""
-    patterns = _patterns()
-    key = (endpoint, argument, request.script_root)
+    return _pattern(_patterns(), request.script_root, endpoint, argument)
+
+
+Pattern = Callable[[int | None], str | None]
+
+
+def _patterns() -> dict[tuple[str | None, str | None, str], Pattern]:
+    return current_app.extensions.setdefault("smptrack.url_patterns", {})
+
+
+def _pattern(
+    patterns: dict[tuple[str | None, str | None, str], Pattern],
+    root: str,
+    endpoint: str | None,
+    argument: str | None,
+) -> Pattern:
+    """The pattern kept in ``patterns`` for ``endpoint`` under mount point ``root``, built on
+    first use (the caller looks the app's store and the root up once for a group)."""
+    key = (endpoint, argument, root)
     build = patterns.get(key)
     if build is None:
         build = patterns[key] = _build_pattern(endpoint, argument)
     return build
 
 
-def _patterns() -> dict[tuple[str | None, str | None, str], Callable[[int | None], str | None]]:
-    return current_app.extensions.setdefault("smptrack.url_patterns", {})
-
-
-def _build_pattern(
-    endpoint: str | None, argument: str | None
-) -> Callable[[int | None], str | None]:
+def _build_pattern(endpoint: str | None, argument: str | None) -> Pattern:
     if endpoint is None:
         return lambda row_id: None
     if argument is None:

@@ -114,13 +114,18 @@ def apply_body_limits(limits: BodyLimits) -> None:
     Must run before anything touches ``request.stream``, ``form`` or ``get_data``: Werkzeug wraps
     the input stream with the limit in force at its first use.
     """
-    request.max_content_length = limits.content_length_bytes
-    request.max_form_memory_size = limits.form_memory_bytes
-    request.max_form_parts = limits.form_parts
+    _set_limits(limits)
     _buffer_unsized_body(limits.content_length_bytes)
     declared = request.content_length
     if declared is not None and declared > limits.content_length_bytes:
         abort(413)
+
+
+def _set_limits(limits: BodyLimits) -> None:
+    req = request._get_current_object()  # three writes: one context lookup
+    req.max_content_length = limits.content_length_bytes
+    req.max_form_memory_size = limits.form_memory_bytes
+    req.max_form_parts = limits.form_parts
 
 
 def _buffer_unsized_body(limit_bytes: int) -> None:
@@ -169,12 +174,9 @@ def limit_request_body() -> None:
     if not _has_body():
         # Most GETs and every static file: no body to limit (neither a length nor chunks), and
         # no reason to load the user from the database just to choose a limit. The tight
-        # limits still go on the request, should anything read its empty stream.
-        req = request._get_current_object()
-        config = current_app.config
-        req.max_content_length = config["ANONYMOUS_MAX_CONTENT_LENGTH"]
-        req.max_form_memory_size = config["ANONYMOUS_MAX_FORM_MEMORY_SIZE"]
-        req.max_form_parts = config["ANONYMOUS_MAX_FORM_PARTS"]
+        # limits still go on the request, should anything read its empty stream; with no body
+        # there is no chunked body to buffer and no declared length to refuse.
+        _set_limits(anonymous_limits())
         return
     if request.path.startswith("/api/"):
         # The API never uses the login cookie: it checks the bearer token inside each route,
